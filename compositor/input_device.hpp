@@ -1,0 +1,66 @@
+// Input devices as the seat holds them. Each watches its own destroy so an
+// unplugged device leaves nothing dangling.
+#pragma once
+
+#include "listener.hpp"
+#include "wlr.hpp"
+
+namespace sluice {
+
+class Seat;
+
+class Keyboard {
+public:
+    Keyboard(Seat &seat, wlr_input_device *device);
+    ~Keyboard() = default;
+
+    Keyboard(const Keyboard &) = delete;
+    Keyboard &operator=(const Keyboard &) = delete;
+
+    wlr_input_device *device() const { return device_; }
+
+private:
+    void on_key(wlr_event_keyboard_key *event);
+
+    Seat &seat_;
+    wlr_input_device *device_;
+    Listener modifiers_;
+    Listener key_;
+    Listener destroy_;
+};
+
+// Pointers, touch screens and other devices the cursor drives.
+class InputDevice {
+public:
+    InputDevice(Seat &seat, wlr_input_device *device);
+    ~InputDevice();
+
+    InputDevice(const InputDevice &) = delete;
+    InputDevice &operator=(const InputDevice &) = delete;
+
+    wlr_input_device *device() const { return device_; }
+
+private:
+    Seat &seat_;
+    wlr_input_device *device_;
+    Listener destroy_;
+};
+
+// The icon a drag-and-drop source shows under the pointer.
+class DragIcon {
+public:
+    DragIcon(Seat &seat, wlr_drag_icon *icon, wlr_scene_node *parent);
+    ~DragIcon();
+
+    DragIcon(const DragIcon &) = delete;
+    DragIcon &operator=(const DragIcon &) = delete;
+
+    void move_to(double x, double y);
+
+private:
+    Seat &seat_;
+    wlr_scene_node *node_;
+    Listener destroy_;
+};
+
+} // namespace sluice

@@ -1,0 +1,36 @@
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "log.hpp"
+#include "options.hpp"
+#include "server.hpp"
+#include "sluice-config.h"
+
+int main(int argc, char *argv[]) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    sluice::ParseResult parsed = sluice::parse_options(args);
+    if (!parsed.options) {
+        fprintf(stderr, "%s\n", parsed.error.c_str());
+        return 2;
+    }
+    const sluice::Options &options = *parsed.options;
+    if (options.show_help) {
+        fputs(sluice::usage_text(), stdout);
+        return 0;
+    }
+    if (options.show_version) {
+        printf("sluice %s (wlroots %s)\n", SLUICE_VERSION, WLR_VERSION_STR);
+        return 0;
+    }
+
+    wlr_log_init(static_cast<wlr_log_importance>(options.log_level), nullptr);
+    LOG_INFO("core", "sluice %s, backend %s, renderer %s", SLUICE_VERSION, sluice::to_string(options.backend),
+             sluice::to_string(options.renderer));
+
+    auto server = sluice::Server::create(options);
+    if (!server) {
+        return 1;
+    }
+    return server->run();
+}

@@ -1,0 +1,47 @@
+// The command line, parsed into a value with no side effects so that it can
+// be tested alone.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+enum class BackendChoice { automatic, headless, wayland, x11, drm };
+enum class RendererChoice { automatic, gles2, pixman };
+
+struct Mode {
+    int width = 1280;
+    int height = 720;
+    int refresh_mhz = 60000; // wlroots counts refresh in mHz
+};
+
+struct Options {
+    BackendChoice backend = BackendChoice::automatic;
+    RendererChoice renderer = RendererChoice::automatic;
+    std::string socket;          // empty: libwayland picks wayland-N
+    int outputs = 1;             // headless and nested
+    std::optional<Mode> mode;    // headless and nested; unset: backend default
+    std::string startup;         // run through /bin/sh -c
+    bool exit_with_startup = false;
+    bool xwayland = false;
+    int ready_fd = -1;           // written to and closed once serving
+    int log_level = 2;           // wlr_log_importance: 1 error, 2 info, 3 debug
+    bool show_help = false;
+    bool show_version = false;
+};
+
+struct ParseResult {
+    std::optional<Options> options; // empty on error
+    std::string error;              // one line, no trailing newline
+};
+
+[[nodiscard]] ParseResult parse_options(const std::vector<std::string> &args);
+[[nodiscard]] std::optional<Mode> parse_mode(const std::string &text);
+[[nodiscard]] const char *usage_text();
+[[nodiscard]] const char *to_string(BackendChoice backend);
+[[nodiscard]] const char *to_string(RendererChoice renderer);
+
+} // namespace sluice

@@ -1,0 +1,105 @@
+#include "output.hpp"
+
+#include "log.hpp"
+#include "server.hpp"
+
+namespace sluice {
+
+namespace {
+// Opaque RGB 0x26,0x2a,0x33: tests and users alike can tell "nothing here"
+// from black content.
+constexpr float background_color[4] = {0x26 / 255.0f, 0x2a / 255.0f, 0x33 / 255.0f, 1.0f};
+} // namespace
+
+Output::Output(Server &server, wlr_output *output) : server_(server), output_(output) {
+    destroy_.connect(&output_->events.destroy, [this](void *) { server_.remove_output(this); });
+    frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
+    present_.connect(&output_->events.present,
+                     [this](void *data) { on_present(static_cast<wlr_output_event_present *>(data)); });
+
+    if (!wlr_output_init_render(output_, server_.allocator(), server_.renderer())) {
+        LOG_ERROR("output", "%s: cannot render to this output", output_->name);
+        return;
+    }
+    if (!enable()) {
+        return;
+    }
+    background_ = wlr_scene_rect_create(server_.background_layer(), 0, 0, background_color);
+    // Left to right in the order outputs appear; the scene follows the layout.
+    wlr_output_layout_add_auto(server_.output_layout(), output_);
+    update_background();
+
+    wlr_box box = layout_box();
+    LOG_INFO("output", "%s enabled: %dx%d @ %.3f Hz at %d,%d (%s %s)", output_->name,
+             output_->width, output_->height, output_->refresh / 1000.0, box.x, box.y,
+             output_->make, output_->model);
+}
+
+Output::~Output() {
+    if (background_ != nullptr) {
+        wlr_scene_node_destroy(&background_->node);
+    }
+    wlr_output_layout_remove(server_.output_layout(), output_);
+}
+
+bool Output::enable() {
+    const auto &mode = server_.options().mode;
+    wlr_output_enable(output_, true);
+    if (wlr_output_mode *preferred = wlr_output_preferred_mode(output_)) {
+        wlr_output_set_mode(output_, preferred);
+    } else if (mode) {
+        // Headless and nested outputs have no modes of their own.
+        wlr_output_set_custom_mode(output_, mode->width, mode->height, mode->refresh_mhz);
+    }
+    if (!wlr_output_commit(output_)) {
+        LOG_ERROR("output", "%s: the first modeset failed; output left disabled", output_->name);
+        return false;
+    }
+    return true;
+}
+
+wlr_box Output::layout_box() const {
+    wlr_box *box = wlr_output_layout_get_box(server_.output_layout(), output_);
+    return box != nullptr ? *box : wlr_box{};
+}
+
+void Output::update_background() {
+    if (background_ == nullptr) {
+        return;
+    }
+    wlr_box box = layout_box();
+    wlr_scene_node_set_position(&background_->node, box.x, box.y);
+    wlr_scene_rect_set_size(background_, box.width, box.height);
+}
+
+void Output::on_frame() {
+    wlr_scene_output *scene_output = wlr_scene_get_scene_output(server_.scene(), output_);
+    if (scene_output == nullptr) {
+        return;
+    }
+    wlr_scene_output_commit(scene_output);
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    wlr_scene_output_send_frame_done(scene_output, &now);
+}
+
+void Output::on_present(wlr_output_event_present *event) {
+    // This listener was connected when the output appeared, so it runs
+    // before the presentation-feedback listeners wlroots adds per frame.
+    // Backends that have no hardware counter (headless) leave the sequence
+    // and the refresh period at zero; clients measuring pacing need both,
+    // so fill them in from what sluice knows: a count of presented frames
+    // and the mode's period.
+    if (!event->presented) {
+        return;
+    }
+    ++presented_count_;
+    if (event->seq == 0) {
+        event->seq = presented_count_;
+    }
+    if (event->refresh == 0 && output_->refresh > 0) {
+        event->refresh = static_cast<int>(1000000000000LL / output_->refresh);
+    }
+}
+
+} // namespace sluice

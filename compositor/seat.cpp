@@ -1,0 +1,326 @@
+#include "seat.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "input_device.hpp"
+#include "log.hpp"
+#include "server.hpp"
+#include "view.hpp"
+
+namespace sluice {
+
+namespace {
+
+template <typename T>
+void erase_owned(std::list<std::unique_ptr<T>> &list, T *item) {
+    list.remove_if([item](const std::unique_ptr<T> &owned) { return owned.get() == item; });
+}
+
+} // namespace
+
+Seat::Seat(Server &server)
+    : server_(server), seat_(wlr_seat_create(server.display(), "seat0")), cursor_(wlr_cursor_create()) {
+    wlr_cursor_attach_output_layout(cursor_, server_.output_layout());
+
+    const char *theme = getenv("XCURSOR_THEME");
+    const char *size_text = getenv("XCURSOR_SIZE");
+    int size = size_text != nullptr ? atoi(size_text) : 24;
+    cursor_theme_ = wlr_xcursor_manager_create(theme, size > 0 ? size : 24);
+    wlr_xcursor_manager_load(cursor_theme_, 1);
+
+    new_input_.connect(&server_.backend()->events.new_input,
+                       [this](void *data) { on_new_input(static_cast<wlr_input_device *>(data)); });
+
+    cursor_motion_.connect(&cursor_->events.motion, [this](void *data) {
+        auto *event = static_cast<wlr_event_pointer_motion *>(data);
+        wlr_cursor_move(cursor_, event->device, event->delta_x, event->delta_y);
+        on_motion(event->time_msec);
+    });
+    cursor_motion_absolute_.connect(&cursor_->events.motion_absolute, [this](void *data) {
+        auto *event = static_cast<wlr_event_pointer_motion_absolute *>(data);
+        wlr_cursor_warp_absolute(cursor_, event->device, event->x, event->y);
+        on_motion(event->time_msec);
+    });
+    cursor_button_.connect(&cursor_->events.button,
+                           [this](void *data) { on_button(static_cast<wlr_event_pointer_button *>(data)); });
+    cursor_axis_.connect(&cursor_->events.axis, [this](void *data) {
+        auto *event = static_cast<wlr_event_pointer_axis *>(data);
+        wlr_seat_pointer_notify_axis(seat_, event->time_msec, event->orientation, event->delta,
+                                     event->delta_discrete, event->source);
+    });
+    cursor_frame_.connect(&cursor_->events.frame, [this](void *) { wlr_seat_pointer_notify_frame(seat_); });
+
+    touch_down_.connect(&cursor_->events.touch_down, [this](void *data) {
+        auto *event = static_cast<wlr_event_touch_down *>(data);
+        double lx = 0, ly = 0, sx = 0, sy = 0;
+        wlr_cursor_absolute_to_layout_coords(cursor_, event->device, event->x, event->y, &lx, &ly);
+        wlr_surface *surface = nullptr;
+        View *view = server_.view_at(lx, ly, &surface, &sx, &sy);
+        if (surface == nullptr) {
+            return;
+        }
+        if (view != nullptr && view->mapped()) {
+            server_.focus_view(view);
+        }
+        wlr_seat_touch_notify_down(seat_, surface, event->time_msec, event->touch_id, sx, sy);
+    });
+    touch_up_.connect(&cursor_->events.touch_up, [this](void *data) {
+        auto *event = static_cast<wlr_event_touch_up *>(data);
+        wlr_seat_touch_notify_up(seat_, event->time_msec, event->touch_id);
+    });
+    touch_motion_.connect(&cursor_->events.touch_motion, [this](void *data) {
+        auto *event = static_cast<wlr_event_touch_motion *>(data);
+        wlr_touch_point *point = wlr_seat_touch_get_point(seat_, event->touch_id);
+        if (point == nullptr || point->surface == nullptr) {
+            return;
+        }
+        double lx = 0, ly = 0;
+        wlr_cursor_absolute_to_layout_coords(cursor_, event->device, event->x, event->y, &lx, &ly);
+        // Touch points stay with the surface they went down on, wherever
+        // the finger goes: coordinates are relative to that surface.
+        int surface_x = 0, surface_y = 0;
+        if (!server_.surface_position(point->surface, surface_x, surface_y)) {
+            return;
+        }
+        double sx = lx - surface_x, sy = ly - surface_y;
+        wlr_seat_touch_notify_motion(seat_, event->time_msec, event->touch_id, sx, sy);
+    });
+    touch_frame_.connect(&cursor_->events.touch_frame, [this](void *) { wlr_seat_touch_notify_frame(seat_); });
+
+    request_set_cursor_.connect(&seat_->events.request_set_cursor, [this](void *data) {
+        auto *event = static_cast<wlr_seat_pointer_request_set_cursor_event *>(data);
+        // Only the client with pointer focus may change the cursor image.
+        if (event->seat_client == seat_->pointer_state.focused_client) {
+            wlr_cursor_set_surface(cursor_, event->surface, event->hotspot_x, event->hotspot_y);
+        }
+    });
+    request_set_selection_.connect(&seat_->events.request_set_selection, [this](void *data) {
+        auto *event = static_cast<wlr_seat_request_set_selection_event *>(data);
+        wlr_seat_set_selection(seat_, event->source, event->serial);
+    });
+    request_set_primary_selection_.connect(&seat_->events.request_set_primary_selection, [this](void *data) {
+        auto *event = static_cast<wlr_seat_request_set_primary_selection_event *>(data);
+        wlr_seat_set_primary_selection(seat_, event->source, event->serial);
+    });
+    request_start_drag_.connect(&seat_->events.request_start_drag, [this](void *data) {
+        auto *event = static_cast<wlr_seat_request_start_drag_event *>(data);
+        if (wlr_seat_validate_pointer_grab_serial(seat_, event->origin, event->serial)) {
+            wlr_seat_start_pointer_drag(seat_, event->drag, event->serial);
+        } else if (wlr_seat_validate_touch_grab_serial(seat_, event->origin, event->serial, nullptr)) {
+            wlr_touch_point *point = nullptr;
+            wlr_seat_validate_touch_grab_serial(seat_, event->origin, event->serial, &point);
+            wlr_seat_start_touch_drag(seat_, event->drag, event->serial, point);
+        } else {
+            LOG_DEBUG("input", "refusing a drag with a stale serial %u", event->serial);
+            wlr_data_source_destroy(event->drag->source);
+        }
+    });
+    start_drag_.connect(&seat_->events.start_drag, [this](void *data) {
+        auto *drag = static_cast<wlr_drag *>(data);
+        if (drag->icon != nullptr) {
+            auto &icon = drag_icons_.emplace_back(
+                std::make_unique<DragIcon>(*this, drag->icon, &server_.scene()->node));
+            icon->move_to(cursor_->x, cursor_->y);
+        }
+    });
+    update_capabilities();
+}
+
+Seat::~Seat() {
+    // Devices belong to the backend, which is destroyed after the seat:
+    // drop our hold on them first.
+    drag_icons_.clear();
+    devices_.clear();
+    keyboards_.clear();
+    wlr_xcursor_manager_destroy(cursor_theme_);
+    wlr_cursor_destroy(cursor_);
+    wlr_seat_destroy(seat_);
+}
+
+void Seat::on_new_input(wlr_input_device *device) {
+    LOG_INFO("input", "new input device '%s'", device->name);
+    switch (device->type) {
+    case WLR_INPUT_DEVICE_KEYBOARD:
+        keyboards_.emplace_back(std::make_unique<Keyboard>(*this, device));
+        break;
+    case WLR_INPUT_DEVICE_POINTER:
+    case WLR_INPUT_DEVICE_TOUCH:
+    case WLR_INPUT_DEVICE_TABLET_TOOL:
+        devices_.emplace_back(std::make_unique<InputDevice>(*this, device));
+        break;
+    default:
+        break;
+    }
+    update_capabilities();
+}
+
+void Seat::remove_keyboard(Keyboard *keyboard) {
+    erase_owned(keyboards_, keyboard);
+    update_capabilities();
+}
+
+void Seat::remove_device(InputDevice *device) {
+    erase_owned(devices_, device);
+    update_capabilities();
+}
+
+void Seat::remove_drag_icon(DragIcon *icon) { erase_owned(drag_icons_, icon); }
+
+void Seat::update_capabilities() {
+    uint32_t caps = 0;
+    if (!keyboards_.empty()) {
+        caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+    }
+    for (const auto &device : devices_) {
+        if (device->device()->type == WLR_INPUT_DEVICE_TOUCH) {
+            caps |= WL_SEAT_CAPABILITY_TOUCH;
+        } else {
+            caps |= WL_SEAT_CAPABILITY_POINTER;
+        }
+    }
+    wlr_seat_set_capabilities(seat_, caps);
+}
+
+bool Seat::handle_binding(xkb_keysym_t sym, uint32_t modifiers) {
+    if ((modifiers & WLR_MODIFIER_ALT) == 0) {
+        return false;
+    }
+    switch (sym) {
+    case XKB_KEY_Escape:
+        LOG_INFO("input", "Alt+Escape: quitting");
+        server_.terminate(0);
+        return true;
+    case XKB_KEY_Tab:
+    case XKB_KEY_ISO_Left_Tab:
+        server_.cycle_focus();
+        return true;
+    case XKB_KEY_F4:
+        server_.close_focused_view();
+        return true;
+    default:
+        return false;
+    }
+}
+
+void Seat::focus_surface(wlr_surface *surface) {
+    if (seat_->keyboard_state.focused_surface == surface) {
+        return;
+    }
+    if (surface == nullptr) {
+        wlr_seat_keyboard_notify_clear_focus(seat_);
+        return;
+    }
+    if (wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_)) {
+        wlr_seat_keyboard_notify_enter(seat_, surface, keyboard->keycodes, keyboard->num_keycodes,
+                                       &keyboard->modifiers);
+    } else {
+        wlr_seat_keyboard_notify_enter(seat_, surface, nullptr, 0, nullptr);
+    }
+}
+
+void Seat::forget_view(View *view) {
+    if (grab_view_ == view) {
+        grab_ = Grab::none;
+        grab_view_ = nullptr;
+    }
+}
+
+void Seat::begin_interactive(View *view, Grab grab, uint32_t edges, uint32_t serial) {
+    if (!view->mapped()) {
+        return;
+    }
+    // A client may only start a grab from a press it is the focus of.
+    wlr_surface *focused = seat_->pointer_state.focused_surface;
+    if (serial != 0 && (focused == nullptr || wlr_surface_get_root_surface(focused) != view->surface() ||
+                        !wlr_seat_validate_pointer_grab_serial(seat_, focused, serial))) {
+        LOG_DEBUG("input", "ignoring a move/resize request without a matching button press");
+        return;
+    }
+    grab_ = grab;
+    grab_view_ = view;
+    resize_edges_ = edges;
+    grab_box_ = view->geometry();
+    grab_box_.x = view->x();
+    grab_box_.y = view->y();
+    grab_x_ = cursor_->x;
+    grab_y_ = cursor_->y;
+    wlr_seat_pointer_notify_clear_focus(seat_);
+}
+
+void Seat::process_grab_motion() {
+    double dx = cursor_->x - grab_x_;
+    double dy = cursor_->y - grab_y_;
+    if (grab_ == Grab::move) {
+        grab_view_->move_to(grab_box_.x + static_cast<int>(dx), grab_box_.y + static_cast<int>(dy));
+        return;
+    }
+    int left = grab_box_.x;
+    int right = grab_box_.x + grab_box_.width;
+    int top = grab_box_.y;
+    int bottom = grab_box_.y + grab_box_.height;
+    if (resize_edges_ & WLR_EDGE_TOP) {
+        top = std::min(top + static_cast<int>(dy), bottom - 1);
+    } else if (resize_edges_ & WLR_EDGE_BOTTOM) {
+        bottom = std::max(bottom + static_cast<int>(dy), top + 1);
+    }
+    if (resize_edges_ & WLR_EDGE_LEFT) {
+        left = std::min(left + static_cast<int>(dx), right - 1);
+    } else if (resize_edges_ & WLR_EDGE_RIGHT) {
+        right = std::max(right + static_cast<int>(dx), left + 1);
+    }
+    grab_view_->move_to(left, top);
+    grab_view_->request_size(right - left, bottom - top);
+}
+
+void Seat::pointer_focus_at_cursor(uint32_t time_msec) {
+    double sx = 0, sy = 0;
+    wlr_surface *surface = nullptr;
+    server_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
+    if (surface == nullptr) {
+        wlr_xcursor_manager_set_cursor_image(cursor_theme_, "left_ptr", cursor_);
+        wlr_seat_pointer_clear_focus(seat_);
+        return;
+    }
+    wlr_seat_pointer_notify_enter(seat_, surface, sx, sy);
+    wlr_seat_pointer_notify_motion(seat_, time_msec, sx, sy);
+}
+
+void Seat::on_motion(uint32_t time_msec) {
+    for (auto &icon : drag_icons_) {
+        icon->move_to(cursor_->x, cursor_->y);
+    }
+    if (grab_ != Grab::none) {
+        process_grab_motion();
+        return;
+    }
+    pointer_focus_at_cursor(time_msec);
+}
+
+void Seat::on_button(wlr_event_pointer_button *event) {
+    if (grab_ != Grab::none) {
+        if (event->state == WLR_BUTTON_RELEASED) {
+            grab_ = Grab::none;
+            grab_view_ = nullptr;
+            pointer_focus_at_cursor(event->time_msec);
+        }
+        return;
+    }
+    double sx = 0, sy = 0;
+    wlr_surface *surface = nullptr;
+    View *view = server_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
+    if (event->state == WLR_BUTTON_PRESSED && view != nullptr && view->mapped()) {
+        server_.focus_view(view);
+        wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_);
+        bool alt = keyboard != nullptr && (wlr_keyboard_get_modifiers(keyboard) & WLR_MODIFIER_ALT);
+        if (alt && (event->button == BTN_LEFT || event->button == BTN_RIGHT)) {
+            // Alt+drag is the compositor's: the client never sees the press.
+            begin_interactive(view, event->button == BTN_LEFT ? Grab::move : Grab::resize,
+                              WLR_EDGE_BOTTOM | WLR_EDGE_RIGHT, 0);
+            return;
+        }
+    }
+    wlr_seat_pointer_notify_button(seat_, event->time_msec, event->button, event->state);
+}
+
+} // namespace sluice

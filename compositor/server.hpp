@@ -1,0 +1,109 @@
+// The one server object: owns the display, the backend and every wlroots
+// global, and is handed down to everything else (there are no globals).
+#pragma once
+
+#include <list>
+#include <memory>
+
+#include "listener.hpp"
+#include "options.hpp"
+#include "wlr.hpp"
+
+namespace sluice {
+
+class ClientLog;
+class Output;
+class Seat;
+class Startup;
+class View;
+
+class Server {
+public:
+    // Builds everything up to, not including, starting the backend. Logs
+    // the reason and returns null when something essential is missing.
+    static std::unique_ptr<Server> create(const Options &options);
+    ~Server();
+
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+
+    // Starts the backend, opens the socket, runs until terminate().
+    // Returns the process exit code.
+    int run();
+    void terminate(int exit_code);
+
+    const Options &options() const { return options_; }
+    wl_display *display() const { return display_; }
+    wl_event_loop *event_loop() const { return wl_display_get_event_loop(display_); }
+    wlr_backend *backend() const { return backend_; }
+    wlr_renderer *renderer() const { return renderer_; }
+    wlr_allocator *allocator() const { return allocator_; }
+    wlr_scene *scene() const { return scene_; }
+    wlr_output_layout *output_layout() const { return output_layout_; }
+    wlr_scene_node *view_layer() const { return view_layer_; }
+    wlr_scene_node *background_layer() const { return background_layer_; }
+    Seat &seat() const { return *seat_; }
+
+    // Windows, topmost first.
+    std::list<std::unique_ptr<View>> &views() { return views_; }
+    void remove_view(View *view);
+    // Moves focus and any grab away from a view that just left the screen.
+    void view_unmapped(View *view);
+    void focus_view(View *view);
+    void cycle_focus();
+    void close_focused_view();
+    // The view and surface under a layout point, if any.
+    View *view_at(double lx, double ly, wlr_surface **surface, double *sx, double *sy);
+    // Where a surface shown in the scene sits in the layout.
+    bool surface_position(wlr_surface *surface, int &lx, int &ly) const;
+    // Where a newly mapped window of this size goes.
+    void initial_position(int width, int height, int &x, int &y) const;
+
+    void remove_output(Output *output);
+
+private:
+    explicit Server(const Options &options);
+    bool init();
+    bool create_backend();
+    bool create_renderer();
+    void create_globals();
+    void add_configured_outputs();
+    void on_new_output(wlr_output *output);
+    void on_new_xdg_surface(wlr_xdg_surface *surface);
+    bool open_socket();
+    void announce_ready();
+
+    const Options options_;
+    int exit_code_ = 0;
+    bool shutting_down_ = false;
+
+    wl_display *display_ = nullptr;
+    wlr_backend *backend_ = nullptr;
+    wlr_renderer *renderer_ = nullptr;
+    wlr_allocator *allocator_ = nullptr;
+    wlr_compositor *compositor_ = nullptr;
+    wlr_scene *scene_ = nullptr;
+    wlr_scene_node *background_layer_ = nullptr;
+    wlr_scene_node *view_layer_ = nullptr;
+    wlr_output_layout *output_layout_ = nullptr;
+    wlr_xdg_shell *xdg_shell_ = nullptr;
+    wlr_presentation *presentation_ = nullptr;
+    wlr_xwayland *xwayland_ = nullptr;
+    std::string socket_;
+
+    std::list<std::unique_ptr<Output>> outputs_;
+    std::list<std::unique_ptr<View>> views_;
+    std::unique_ptr<Seat> seat_;
+    std::unique_ptr<ClientLog> client_log_;
+    std::unique_ptr<Startup> startup_;
+
+    Listener new_output_;
+    Listener new_xdg_surface_;
+    Listener layout_change_;
+    Listener new_xwayland_surface_;
+    Listener xwayland_ready_;
+    wl_event_source *sigint_ = nullptr;
+    wl_event_source *sigterm_ = nullptr;
+};
+
+} // namespace sluice
