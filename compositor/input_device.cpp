@@ -5,22 +5,13 @@
 
 namespace sluice {
 
-Keyboard::Keyboard(Seat &seat, wlr_input_device *device) : seat_(seat), device_(device) {
+Keyboard::Keyboard(Seat &seat, wlr_input_device *device, Keymap keymap)
+    : seat_(seat), device_(device) {
     wlr_keyboard *keyboard = device_->keyboard;
-
-    // With no names given, xkbcommon takes rules, model, layout, variant
-    // and options from the XKB_DEFAULT_* environment variables.
-    xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-    xkb_keymap *keymap =
-        context != nullptr ? xkb_keymap_new_from_names(context, nullptr, XKB_KEYMAP_COMPILE_NO_FLAGS) : nullptr;
-    if (keymap != nullptr) {
-        wlr_keyboard_set_keymap(keyboard, keymap);
-    } else {
-        LOG_ERROR("input", "%s: cannot compile a keymap from XKB_DEFAULT_*; keys will not work", device_->name);
+    if (keymap == Keymap::from_environment) {
+        set_default_keymap();
+        wlr_keyboard_set_repeat_info(keyboard, 25, 600);
     }
-    xkb_keymap_unref(keymap);
-    xkb_context_unref(context);
-    wlr_keyboard_set_repeat_info(keyboard, 25, 600);
 
     modifiers_.connect(&keyboard->events.modifiers, [this](void *) {
         wlr_seat_set_keyboard(seat_.wlr(), device_);
@@ -31,6 +22,21 @@ Keyboard::Keyboard(Seat &seat, wlr_input_device *device) : seat_(seat), device_(
     destroy_.connect(&device_->events.destroy, [this](void *) { seat_.remove_keyboard(this); });
 
     wlr_seat_set_keyboard(seat_.wlr(), device_);
+}
+
+void Keyboard::set_default_keymap() {
+    // With no names given, xkbcommon takes rules, model, layout, variant
+    // and options from the XKB_DEFAULT_* environment variables.
+    xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+    xkb_keymap *keymap =
+        context != nullptr ? xkb_keymap_new_from_names(context, nullptr, XKB_KEYMAP_COMPILE_NO_FLAGS) : nullptr;
+    if (keymap != nullptr) {
+        wlr_keyboard_set_keymap(device_->keyboard, keymap);
+    } else {
+        LOG_ERROR("input", "%s: cannot compile a keymap from XKB_DEFAULT_*; keys will not work", device_->name);
+    }
+    xkb_keymap_unref(keymap);
+    xkb_context_unref(context);
 }
 
 void Keyboard::on_key(wlr_event_keyboard_key *event) {

@@ -11,7 +11,10 @@ class Seat;
 
 class Keyboard {
 public:
-    Keyboard(Seat &seat, wlr_input_device *device);
+    // A virtual keyboard brings its client's keymap; a real one gets the
+    // keymap from XKB_DEFAULT_*.
+    enum class Keymap { from_environment, from_client };
+    Keyboard(Seat &seat, wlr_input_device *device, Keymap keymap);
     ~Keyboard() = default;
 
     Keyboard(const Keyboard &) = delete;
@@ -20,6 +23,7 @@ public:
     wlr_input_device *device() const { return device_; }
 
 private:
+    void set_default_keymap();
     void on_key(wlr_event_keyboard_key *event);
 
     Seat &seat_;

@@ -55,6 +55,8 @@ private:
     wlr_seat *seat_;
     wlr_cursor *cursor_;
     wlr_xcursor_manager *cursor_theme_;
+    wlr_virtual_keyboard_manager_v1 *virtual_keyboards_ = nullptr;
+    wlr_virtual_pointer_manager_v1 *virtual_pointers_ = nullptr;
 
     std::list<std::unique_ptr<Keyboard>> keyboards_;
     std::list<std::unique_ptr<InputDevice>> devices_;
@@ -81,6 +83,8 @@ private:
     Listener request_set_primary_selection_;
     Listener request_start_drag_;
     Listener start_drag_;
+    Listener new_virtual_keyboard_;
+    Listener new_virtual_pointer_;
 };
 
 } // namespace sluice
