@@ -91,6 +91,10 @@ const char *usage_text() {
            "                          WAYLAND_DISPLAY set\n"
            "      --exit-with-startup exit when the startup command exits, with its status\n"
            "      --xwayland          start Xwayland for X11 clients\n"
+           "      --sync-device PATH|none\n"
+           "                          DRM node to import client syncobj timelines on\n"
+           "                          (default: the renderer's, else the first in /dev/dri with\n"
+           "                          timeline syncobjs; none: do not offer linux-drm-syncobj-v1)\n"
            "      --ready-fd FD       write the socket name and a newline to FD and close it\n"
            "                          once clients can connect\n"
            "  -l, --log-level silent|error|info|debug  (default info)\n"
@@ -196,6 +200,11 @@ ParseResult parse_options(const std::vector<std::string> &args) {
             if (value.empty())
                 return bad_value("expected a command");
             options.startup = value;
+        } else if ((r = takes_value(nullptr, "--sync-device")) != 0) {
+            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (value != "none" && value.rfind("/", 0) != 0)
+                return bad_value("expected a device path such as /dev/dri/renderD128, or none");
+            options.sync_device = value;
         } else if ((r = takes_value(nullptr, "--ready-fd")) != 0) {
             if (r < 0) return fail("sluice: " + arg + " needs a value");
             if (!parse_int(value, options.ready_fd, 0, 1 << 20))

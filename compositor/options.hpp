@@ -27,6 +27,7 @@ struct Options {
     std::string startup;         // run through /bin/sh -c
     bool exit_with_startup = false;
     bool xwayland = false;
+    std::string sync_device;     // empty: automatic; "none": no syncobj protocol
     int ready_fd = -1;           // written to and closed once serving
     int log_level = 2;           // wlr_log_importance: 1 error, 2 info, 3 debug
     bool show_help = false;

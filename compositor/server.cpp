@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include "client_log.hpp"
+#include "commit_gate.hpp"
+#include "protocols/linux_drm_syncobj.hpp"
+#include "protocols/linux_explicit_sync_v1.hpp"
+#include "sync_device.hpp"
 #include "log.hpp"
 #include "output.hpp"
 #include "seat.hpp"
@@ -193,6 +197,7 @@ void Server::create_globals() {
 
     seat_ = std::make_unique<Seat>(*this);
     client_log_ = std::make_unique<ClientLog>(display_);
+    create_sync_globals();
 
     if (options_.xwayland) {
         if (!program_in_path("Xwayland")) {
@@ -232,6 +237,9 @@ Server::~Server() {
     outputs_.clear();
     seat_.reset();
     client_log_.reset();
+    gate_.reset();
+    syncobj_manager_.reset();
+    explicit_sync_v1_.reset();
     new_output_.disconnect();
     new_xdg_surface_.disconnect();
     layout_change_.disconnect();
@@ -256,6 +264,17 @@ Server::~Server() {
     if (display_ != nullptr) {
         wl_display_destroy(display_);
     }
+}
+
+void Server::create_sync_globals() {
+    gate_ = std::make_unique<CommitGate>(display_, sync::FenceWaiterOptions{});
+    // sync_files need nothing but the kernel's sync_file support, which
+    // every kernel sluice runs on has.
+    explicit_sync_v1_ = std::make_unique<protocols::LinuxExplicitSyncV1>(display_);
+    if (auto device = find_sync_device(options_.sync_device, wlr_renderer_get_drm_fd(renderer_))) {
+        syncobj_manager_ = std::make_unique<protocols::LinuxDrmSyncobjManager>(display_, std::move(device));
+    }
+    gate_->set_protocols(syncobj_manager_.get(), explicit_sync_v1_.get());
 }
 
 void Server::on_new_output(wlr_output *output) {

@@ -11,7 +11,13 @@
 
 namespace sluice {
 
+namespace protocols {
+class LinuxDrmSyncobjManager;
+class LinuxExplicitSyncV1;
+} // namespace protocols
+
 class ClientLog;
+class CommitGate;
 class Output;
 class Seat;
 class Startup;
@@ -43,6 +49,7 @@ public:
     wlr_scene_node *view_layer() const { return view_layer_; }
     wlr_scene_node *background_layer() const { return background_layer_; }
     Seat &seat() const { return *seat_; }
+    CommitGate &gate() const { return *gate_; }
 
     // Windows, topmost first.
     std::list<std::unique_ptr<View>> &views() { return views_; }
@@ -67,6 +74,7 @@ private:
     bool create_backend();
     bool create_renderer();
     void create_globals();
+    void create_sync_globals();
     void add_configured_outputs();
     void on_new_output(wlr_output *output);
     void on_new_xdg_surface(wlr_xdg_surface *surface);
@@ -94,6 +102,9 @@ private:
     std::list<std::unique_ptr<Output>> outputs_;
     std::list<std::unique_ptr<View>> views_;
     std::unique_ptr<Seat> seat_;
+    std::unique_ptr<CommitGate> gate_;
+    std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
+    std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
     std::unique_ptr<ClientLog> client_log_;
     std::unique_ptr<Startup> startup_;
 

@@ -1,0 +1,272 @@
+#include "protocols/linux_drm_syncobj.hpp"
+
+#include "linux-drm-syncobj-v1-protocol.h"
+
+namespace sluice::protocols {
+
+namespace {
+
+constexpr uint32_t manager_version = 1;
+
+std::uint64_t join_point(uint32_t hi, uint32_t lo) { return (static_cast<std::uint64_t>(hi) << 32) | lo; }
+
+void destroy_resource(wl_client *, wl_resource *resource) { wl_resource_destroy(resource); }
+
+// wp_linux_drm_syncobj_timeline_v1: holds a share of the imported timeline.
+struct Timeline {
+    std::shared_ptr<const sync::DrmSyncobjTimeline> timeline;
+};
+
+const struct wp_linux_drm_syncobj_timeline_v1_interface timeline_impl = {
+    .destroy = destroy_resource,
+};
+
+Timeline *timeline_from_resource(wl_resource *resource) {
+    return static_cast<Timeline *>(wl_resource_get_user_data(resource));
+}
+
+// Signals the release point when sluice is done with the buffer, with the
+// render fence when there is one; immediately if dropped unreleased.
+class SyncobjRelease final : public ReleaseTarget {
+public:
+    explicit SyncobjRelease(TimelinePoint point) : point_(std::move(point)) {}
+    ~SyncobjRelease() override {
+        if (!released_) {
+            release(nullptr);
+        }
+    }
+
+    void release(const sync::SyncFile *fence) override {
+        released_ = true;
+        if (fence != nullptr && point_.timeline->import_sync_file(point_.point, *fence)) {
+            return;
+        }
+        // No fence, or it could not be attached: the read is over (or as
+        // over as the compositor can tell), so signal on the CPU. Errors
+        // here mean the client's timeline is unusable, which only hurts it.
+        (void)point_.timeline->signal(point_.point);
+    }
+
+private:
+    TimelinePoint point_;
+    bool released_ = false;
+};
+
+} // namespace
+
+// wp_linux_drm_syncobj_surface_v1. Inert (all requests but destroy raise
+// no_surface) once its wl_surface is gone; freed with its resource.
+class SyncobjSurface {
+public:
+    SyncobjSurface(LinuxDrmSyncobjManager *manager, wl_resource *resource, wl_resource *surface)
+        : manager_(manager), resource_(resource), surface_(surface) {
+        surface_destroy_.notify = [](wl_listener *listener, void *) {
+            SyncobjSurface *self = wl_container_of(listener, self, surface_destroy_);
+            self->detach();
+        };
+        wl_resource_add_destroy_listener(surface_, &surface_destroy_);
+        manager_->surfaces_[surface_] = this;
+    }
+
+    ~SyncobjSurface() { detach(); }
+
+    SyncobjSurface(const SyncobjSurface &) = delete;
+    SyncobjSurface &operator=(const SyncobjSurface &) = delete;
+
+    // The manager is going away (display teardown).
+    void forget_manager() { manager_ = nullptr; }
+
+    bool take_commit(const CommitFacts &facts, CommitSync &out) {
+        auto acquire = std::move(acquire_);
+        auto release = std::move(release_);
+        acquire_.reset();
+        release_.reset();
+        if (!facts.attaches_buffer) {
+            if (acquire || release) {
+                wl_resource_post_error(resource_, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_BUFFER,
+                                       "a timeline point was set but no buffer is attached in this commit");
+                return false;
+            }
+            return true;
+        }
+        if (!acquire) {
+            wl_resource_post_error(resource_, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_ACQUIRE_POINT,
+                                   "a buffer is attached but no acquire point was set");
+            return false;
+        }
+        if (!release) {
+            wl_resource_post_error(resource_, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_RELEASE_POINT,
+                                   "a buffer is attached but no release point was set");
+            return false;
+        }
+        if (!facts.buffer_is_dmabuf) {
+            wl_resource_post_error(resource_, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_UNSUPPORTED_BUFFER,
+                                   "explicit synchronization needs a linux-dmabuf buffer");
+            return false;
+        }
+        // "Identical timelines" is taken as the same imported timeline
+        // object; a client importing one syncobj twice gets no check.
+        if (acquire->timeline == release->timeline && acquire->point >= release->point) {
+            wl_resource_post_error(resource_, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_CONFLICTING_POINTS,
+                                   "acquire point %llu is not below release point %llu on the same timeline",
+                                   static_cast<unsigned long long>(acquire->point),
+                                   static_cast<unsigned long long>(release->point));
+            return false;
+        }
+        out.explicit_sync = true;
+        out.acquire.push_back(AcquireFence{std::move(*acquire), std::nullopt});
+        out.release.push_back(std::make_unique<SyncobjRelease>(std::move(*release)));
+        return true;
+    }
+
+    // True, and the point recorded, unless the surface is gone (then the
+    // no_surface error has been posted).
+    bool set_point(wl_resource *timeline_resource, uint32_t hi, uint32_t lo, bool acquire) {
+        if (surface_ == nullptr) {
+            wl_resource_post_error(resource_, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_SURFACE,
+                                   "the wl_surface was destroyed");
+            return false;
+        }
+        TimelinePoint point{timeline_from_resource(timeline_resource)->timeline, join_point(hi, lo)};
+        (acquire ? acquire_ : release_) = std::move(point);
+        return true;
+    }
+
+    static SyncobjSurface *from_resource(wl_resource *resource) {
+        return static_cast<SyncobjSurface *>(wl_resource_get_user_data(resource));
+    }
+
+private:
+    void detach() {
+        if (surface_ == nullptr) {
+            return;
+        }
+        wl_list_remove(&surface_destroy_.link);
+        if (manager_ != nullptr) {
+            manager_->surfaces_.erase(surface_);
+        }
+        surface_ = nullptr;
+        acquire_.reset();
+        release_.reset();
+    }
+
+    LinuxDrmSyncobjManager *manager_;
+    wl_resource *resource_;
+    wl_resource *surface_;
+    wl_listener surface_destroy_{};
+    std::optional<TimelinePoint> acquire_;
+    std::optional<TimelinePoint> release_;
+};
+
+namespace {
+
+const struct wp_linux_drm_syncobj_surface_v1_interface surface_impl = {
+    .destroy = destroy_resource,
+    .set_acquire_point =
+        [](wl_client *, wl_resource *resource, wl_resource *timeline, uint32_t hi, uint32_t lo) {
+            SyncobjSurface::from_resource(resource)->set_point(timeline, hi, lo, true);
+        },
+    .set_release_point =
+        [](wl_client *, wl_resource *resource, wl_resource *timeline, uint32_t hi, uint32_t lo) {
+            SyncobjSurface::from_resource(resource)->set_point(timeline, hi, lo, false);
+        },
+};
+
+} // namespace
+
+LinuxDrmSyncobjManager::LinuxDrmSyncobjManager(wl_display *display,
+                                               std::shared_ptr<const sync::SyncobjDevice> device)
+    : device_(std::move(device)) {
+    wl_list_init(&resources_);
+    global_ = wl_global_create(display, &wp_linux_drm_syncobj_manager_v1_interface, manager_version, this,
+                               &LinuxDrmSyncobjManager::bind);
+}
+
+LinuxDrmSyncobjManager::~LinuxDrmSyncobjManager() {
+    for (auto &[surface, extension] : surfaces_) {
+        extension->forget_manager();
+    }
+    // Manager resources outlive us when clients keep them; make them inert.
+    wl_resource *resource = nullptr;
+    wl_resource *tmp = nullptr;
+    wl_resource_for_each_safe(resource, tmp, &resources_) {
+        wl_resource_set_user_data(resource, nullptr);
+        wl_list_remove(wl_resource_get_link(resource));
+        wl_list_init(wl_resource_get_link(resource));
+    }
+    wl_global_destroy(global_);
+}
+
+void LinuxDrmSyncobjManager::bind(wl_client *client, void *data, uint32_t version, uint32_t id) {
+    auto *self = static_cast<LinuxDrmSyncobjManager *>(data);
+    wl_resource *resource = wl_resource_create(client, &wp_linux_drm_syncobj_manager_v1_interface, version, id);
+    if (resource == nullptr) {
+        wl_client_post_no_memory(client);
+        return;
+    }
+    static const struct wp_linux_drm_syncobj_manager_v1_interface impl = {
+        .destroy = destroy_resource,
+        .get_surface = &LinuxDrmSyncobjManager::handle_get_surface,
+        .import_timeline = &LinuxDrmSyncobjManager::handle_import_timeline,
+    };
+    wl_resource_set_implementation(resource, &impl, self, [](wl_resource *r) {
+        wl_list_remove(wl_resource_get_link(r));
+    });
+    wl_list_insert(&self->resources_, wl_resource_get_link(resource));
+}
+
+void LinuxDrmSyncobjManager::handle_get_surface(wl_client *client, wl_resource *resource, uint32_t id,
+                                                wl_resource *surface) {
+    auto *self = static_cast<LinuxDrmSyncobjManager *>(wl_resource_get_user_data(resource));
+    if (self == nullptr) {
+        return; // the compositor is shutting down
+    }
+    if (self->surfaces_.count(surface) != 0) {
+        wl_resource_post_error(resource, WP_LINUX_DRM_SYNCOBJ_MANAGER_V1_ERROR_SURFACE_EXISTS,
+                               "the wl_surface already has a wp_linux_drm_syncobj_surface_v1");
+        return;
+    }
+    wl_resource *extension =
+        wl_resource_create(client, &wp_linux_drm_syncobj_surface_v1_interface, wl_resource_get_version(resource), id);
+    if (extension == nullptr) {
+        wl_client_post_no_memory(client);
+        return;
+    }
+    auto *object = new SyncobjSurface(self, extension, surface);
+    wl_resource_set_implementation(extension, &surface_impl, object,
+                                   [](wl_resource *r) { delete SyncobjSurface::from_resource(r); });
+}
+
+void LinuxDrmSyncobjManager::handle_import_timeline(wl_client *client, wl_resource *resource, uint32_t id,
+                                                    int32_t fd) {
+    sync::UniqueFd owned(fd); // ours from here on, whatever happens
+    auto *self = static_cast<LinuxDrmSyncobjManager *>(wl_resource_get_user_data(resource));
+    if (self == nullptr) {
+        return;
+    }
+    auto imported = sync::DrmSyncobjTimeline::import_fd(self->device_, owned.borrow());
+    if (!imported) {
+        wl_resource_post_error(resource, WP_LINUX_DRM_SYNCOBJ_MANAGER_V1_ERROR_INVALID_TIMELINE,
+                               "cannot import the timeline: %s", imported.error().message.c_str());
+        return;
+    }
+    wl_resource *timeline =
+        wl_resource_create(client, &wp_linux_drm_syncobj_timeline_v1_interface, wl_resource_get_version(resource), id);
+    if (timeline == nullptr) {
+        wl_client_post_no_memory(client);
+        return;
+    }
+    auto *object = new Timeline{std::make_shared<const sync::DrmSyncobjTimeline>(std::move(imported).value())};
+    wl_resource_set_implementation(timeline, &timeline_impl, object,
+                                   [](wl_resource *r) { delete timeline_from_resource(r); });
+}
+
+bool LinuxDrmSyncobjManager::take_commit(wl_resource *surface, const CommitFacts &facts, CommitSync &out) {
+    auto it = surfaces_.find(surface);
+    if (it == surfaces_.end()) {
+        return true;
+    }
+    return it->second->take_commit(facts, out);
+}
+
+} // namespace sluice::protocols

@@ -1,0 +1,40 @@
+// zwp_linux_explicit_synchronization_v1: a sync_file as the acquire fence,
+// and a zwp_linux_buffer_release_v1 answered with fenced_release or
+// immediate_release. Parses and validates into per-commit state; the commit
+// gate acts on it.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+
+#include <wayland-server-core.h>
+
+#include "protocols/commit_sync.hpp"
+
+namespace sluice::protocols {
+
+class SurfaceSynchronization;
+
+class LinuxExplicitSyncV1 {
+public:
+    explicit LinuxExplicitSyncV1(wl_display *display);
+    ~LinuxExplicitSyncV1();
+
+    LinuxExplicitSyncV1(const LinuxExplicitSyncV1 &) = delete;
+    LinuxExplicitSyncV1 &operator=(const LinuxExplicitSyncV1 &) = delete;
+
+    // As LinuxDrmSyncobjManager::take_commit.
+    bool take_commit(wl_resource *surface, const CommitFacts &facts, CommitSync &out);
+
+private:
+    friend class SurfaceSynchronization;
+    static void bind(wl_client *client, void *data, uint32_t version, uint32_t id);
+    static void handle_get_synchronization(wl_client *client, wl_resource *resource, uint32_t id,
+                                           wl_resource *surface);
+
+    wl_global *global_;
+    std::unordered_map<wl_resource *, SurfaceSynchronization *> surfaces_;
+    wl_list resources_;
+};
+
+} // namespace sluice::protocols
