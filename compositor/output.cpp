@@ -1,6 +1,9 @@
 #include "output.hpp"
 
+#include <vector>
+
 #include "log.hpp"
+#include "presentation.hpp"
 #include "server.hpp"
 
 namespace sluice {
@@ -14,6 +17,9 @@ constexpr float background_color[4] = {0x26 / 255.0f, 0x2a / 255.0f, 0x33 / 255.
 Output::Output(Server &server, wlr_output *output) : server_(server), output_(output) {
     destroy_.connect(&output_->events.destroy, [this](void *) { server_.remove_output(this); });
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
+    commit_.connect(&output_->events.commit, [this](void *data) {
+        committed_buffer_ = static_cast<wlr_output_event_commit *>(data)->buffer;
+    });
     present_.connect(&output_->events.present,
                      [this](void *data) { on_present(static_cast<wlr_output_event_present *>(data)); });
 
@@ -36,6 +42,7 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
 }
 
 Output::~Output() {
+    server_.presentation().output_removed(output_);
     if (background_ != nullptr) {
         wlr_scene_node_destroy(&background_->node);
     }
@@ -77,20 +84,41 @@ void Output::on_frame() {
     if (scene_output == nullptr) {
         return;
     }
+    // What this frame will show, for presentation feedback; gathered before
+    // the commit because the headless backend reports presentation inside it.
+    std::vector<wlr_surface *> surfaces;
+    wlr_scene_output_for_each_surface(
+        scene_output,
+        [](wlr_surface *surface, int, int, void *data) {
+            static_cast<std::vector<wlr_surface *> *>(data)->push_back(surface);
+        },
+        &surfaces);
+    uint32_t seq = output_->commit_seq + 1;
+    server_.presentation().frame_starting(output_, seq, surfaces);
+
+    committed_buffer_ = nullptr;
     wlr_scene_output_commit(scene_output);
+    if (output_->commit_seq == seq && committed_buffer_ != nullptr) {
+        // Direct scan-out: the frame is a client's buffer as it is.
+        for (wlr_surface *surface : surfaces) {
+            if (surface->buffer != nullptr && &surface->buffer->base == committed_buffer_) {
+                server_.presentation().frame_zero_copy(output_, seq, surface);
+            }
+        }
+    }
+
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);
     wlr_scene_output_send_frame_done(scene_output, &now);
 }
 
 void Output::on_present(wlr_output_event_present *event) {
-    // This listener was connected when the output appeared, so it runs
-    // before the presentation-feedback listeners wlroots adds per frame.
     // Backends that have no hardware counter (headless) leave the sequence
     // and the refresh period at zero; clients measuring pacing need both,
     // so fill them in from what sluice knows: a count of presented frames
     // and the mode's period.
     if (!event->presented) {
+        server_.presentation().frame_presented(*event);
         return;
     }
     ++presented_count_;
@@ -100,6 +128,7 @@ void Output::on_present(wlr_output_event_present *event) {
     if (event->refresh == 0 && output_->refresh > 0) {
         event->refresh = static_cast<int>(1000000000000LL / output_->refresh);
     }
+    server_.presentation().frame_presented(*event);
 }
 
 } // namespace sluice

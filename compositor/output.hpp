@@ -34,8 +34,11 @@ private:
     wlr_output *output_;
     wlr_scene_rect *background_ = nullptr;
     uint64_t presented_count_ = 0;
+    // The buffer of the last commit, while on_frame() commits.
+    wlr_buffer *committed_buffer_ = nullptr;
 
     Listener frame_;
+    Listener commit_;
     Listener present_;
     Listener destroy_;
 };

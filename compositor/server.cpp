@@ -11,6 +11,7 @@
 #include "sync_device.hpp"
 #include "log.hpp"
 #include "output.hpp"
+#include "presentation.hpp"
 #include "seat.hpp"
 #include "startup.hpp"
 #include "view.hpp"
@@ -178,8 +179,7 @@ void Server::create_globals() {
     background_layer_ = &wlr_scene_tree_create(&scene_->node)->node;
     view_layer_ = &wlr_scene_tree_create(&scene_->node)->node;
 
-    presentation_ = wlr_presentation_create(display_, backend_);
-    wlr_scene_set_presentation(scene_, presentation_);
+    presentation_ = std::make_unique<Presentation>(display_);
     wlr_viewporter_create(display_);
     wlr_screencopy_manager_v1_create(display_);
     wlr_export_dmabuf_manager_v1_create(display_);
@@ -235,6 +235,7 @@ Server::~Server() {
         wlr_backend_destroy(backend_);
     }
     outputs_.clear();
+    presentation_.reset();
     seat_.reset();
     client_log_.reset();
     gate_.reset();

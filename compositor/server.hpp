@@ -18,6 +18,7 @@ class LinuxExplicitSyncV1;
 
 class ClientLog;
 class CommitGate;
+class Presentation;
 class Output;
 class Seat;
 class Startup;
@@ -50,6 +51,7 @@ public:
     wlr_scene_node *background_layer() const { return background_layer_; }
     Seat &seat() const { return *seat_; }
     CommitGate &gate() const { return *gate_; }
+    Presentation &presentation() const { return *presentation_; }
 
     // Windows, topmost first.
     std::list<std::unique_ptr<View>> &views() { return views_; }
@@ -95,7 +97,6 @@ private:
     wlr_scene_node *view_layer_ = nullptr;
     wlr_output_layout *output_layout_ = nullptr;
     wlr_xdg_shell *xdg_shell_ = nullptr;
-    wlr_presentation *presentation_ = nullptr;
     wlr_xwayland *xwayland_ = nullptr;
     std::string socket_;
 
@@ -103,6 +104,7 @@ private:
     std::list<std::unique_ptr<View>> views_;
     std::unique_ptr<Seat> seat_;
     std::unique_ptr<CommitGate> gate_;
+    std::unique_ptr<Presentation> presentation_;
     std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
     std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
     std::unique_ptr<ClientLog> client_log_;
