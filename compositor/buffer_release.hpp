@@ -13,7 +13,7 @@
 #include "listener.hpp"
 #include "protocols/commit_sync.hpp"
 #include "sync/dmabuf_fence.hpp"
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 namespace sluice {
 

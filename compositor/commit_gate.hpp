@@ -17,7 +17,7 @@
 #include "sync/dmabuf_fence.hpp"
 #include "sync/fence_waiter.hpp"
 #include "sync/wl_event_loop_adapter.hpp"
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 namespace sluice {
 

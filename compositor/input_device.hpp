@@ -3,7 +3,7 @@
 #pragma once
 
 #include "listener.hpp"
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 namespace sluice {
 

@@ -3,7 +3,7 @@
 // subsystem so a log can be read (and grepped) per subsystem.
 #pragma once
 
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 #define SLUICE_LOG(verbosity, category, fmt, ...) \
     wlr_log(verbosity, "[" category "] " fmt, ##__VA_ARGS__)

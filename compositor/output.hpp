@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "listener.hpp"
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 namespace sluice {
 

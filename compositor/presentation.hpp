@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "listener.hpp"
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 namespace sluice {
 

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "listener.hpp"
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 namespace sluice {
 

@@ -7,7 +7,7 @@
 
 #include "listener.hpp"
 #include "options.hpp"
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 namespace sluice {
 

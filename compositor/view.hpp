@@ -5,7 +5,7 @@
 #include <string>
 
 #include "listener.hpp"
-#include "wlr.hpp"
+#include "wlroots/wlr.hpp"
 
 namespace sluice {
 
