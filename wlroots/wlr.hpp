@@ -1,8 +1,8 @@
 // The one place sluice includes wlroots (compositor/ and render/ use it).
 // wlroots 0.15 headers are C: they use `class` and `namespace` as field
 // names and `[static N]` array parameters, all of which C++ rejects, so
-// they are spelled away here and nowhere else. System and libwayland headers come first so the macros
-// below cannot leak into them.
+// they are spelled away here and nowhere else. System and libwayland
+// headers come first so the macros below cannot leak into them.
 #pragma once
 
 #include <errno.h>
