@@ -6,12 +6,19 @@
 #include "log.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
+#include "xdg_pending_state.hpp"
 
 namespace sluice {
 
-// The gate's state on one surface: the commits it holds, each with the
-// waits that hold it. Lives as long as the surface (a wlr_addon), so a
-// destroyed surface cancels its waits and unlocks nothing.
+// The gate's state on one surface: the commits it holds, in order, each
+// with the waits that hold it and the xdg state it was made with. Lives as
+// long as the surface (a wlr_addon), so a destroyed surface cancels its
+// waits and unlocks nothing.
+//
+// Once one commit is held, every later commit is held behind it too, even
+// with nothing to wait for: wlroots would queue it anyway, but only a
+// commit the gate holds itself can have its xdg state put back right
+// before it is applied.
 class GatedSurface {
 public:
     GatedSurface(CommitGate &gate, wlr_surface *surface) : gate_(gate), surface_(surface) {
@@ -24,11 +31,16 @@ public:
         return addon != nullptr ? from_addon(addon) : nullptr;
     }
 
-    // Locks the commit now being made and waits for its fences.
+    bool holding() const { return !held_.empty(); }
+    size_t held_count() const { return held_.size(); }
+
+    // Locks the commit now being made; it is applied once `fences` have
+    // signaled and every commit before it has been applied.
     void hold(std::vector<protocols::AcquireFence> fences) {
         uint32_t seq = wlr_surface_lock_pending(surface_);
         Held &held = held_.emplace_back();
         held.seq = seq;
+        held.xdg = XdgPendingState::capture(surface_);
         for (auto &fence : fences) {
             auto callback = [this, seq](sync::Result<void> result) {
                 if (!result) {
@@ -53,40 +65,20 @@ public:
             ++held.remaining;
         }
         ++gate_.stats_.held;
-        LOG_DEBUG("sync", "surface %p: holding commit %u for %zu fence(s)", static_cast<void *>(surface_), seq,
-                  held.remaining);
-        if (held.remaining == 0) {
-            fence_done(seq, /*count=*/false);
+        LOG_DEBUG("sync", "surface %p: holding commit %u for %zu fence(s), %zu held", static_cast<void *>(surface_),
+                  seq, held.remaining, held_.size());
+        if (held_.size() == 1 && held.remaining == 0) {
+            drain();
         }
     }
-
-    size_t held_count() const { return held_.size(); }
 
 private:
     struct Held {
         uint32_t seq = 0;
         size_t remaining = 0;
         std::vector<sync::PendingWait> waits;
+        std::optional<XdgPendingState> xdg;
     };
-
-    void fence_done(uint32_t seq, bool count = true) {
-        for (auto it = held_.begin(); it != held_.end(); ++it) {
-            if (it->seq != seq) {
-                continue;
-            }
-            if (count && --it->remaining > 0) {
-                return;
-            }
-            // Erasing destroys the waits, this callback's own among them,
-            // which is allowed; nothing of the wait is touched afterwards.
-            held_.erase(it);
-            ++gate_.stats_.released;
-            LOG_DEBUG("sync", "surface %p: commit %u released", static_cast<void *>(surface_), seq);
-            // May apply this and queued commits right here.
-            wlr_surface_unlock_cached(surface_, seq);
-            return;
-        }
-    }
 
     // The addon is the first member of a standard-layout hook that points
     // back to its owner.
@@ -94,6 +86,42 @@ private:
         wlr_addon addon{};
         GatedSurface *self = nullptr;
     };
+
+    void fence_done(uint32_t seq) {
+        for (auto &held : held_) {
+            if (held.seq == seq) {
+                --held.remaining;
+                break;
+            }
+        }
+        drain();
+    }
+
+    // Applies, in order, every commit at the front whose fences are done.
+    void drain() {
+        if (held_.empty() || held_.front().remaining > 0) {
+            return;
+        }
+        // What the client has acked since its last commit must survive the
+        // states put back for the commits applied now.
+        std::optional<XdgPendingState> live = XdgPendingState::capture(surface_);
+        while (!held_.empty() && held_.front().remaining == 0) {
+            // Taken off the queue first: applying the commit may run code
+            // that looks at the queue. The waits die here, possibly from
+            // inside their own callback, which they allow.
+            Held held = std::move(held_.front());
+            held_.pop_front();
+            if (held.xdg) {
+                held.xdg->restore(surface_);
+            }
+            ++gate_.stats_.released;
+            LOG_DEBUG("sync", "surface %p: commit %u released", static_cast<void *>(surface_), held.seq);
+            wlr_surface_unlock_cached(surface_, held.seq);
+        }
+        if (live) {
+            live->restore(surface_);
+        }
+    }
 
     static GatedSurface *from_addon(wlr_addon *addon) { return reinterpret_cast<Hook *>(addon)->self; }
 
@@ -194,7 +222,8 @@ void CommitGate::on_commit(wl_resource *surface_resource) {
             pending.push_back(std::move(fence));
         }
     }
-    if (!pending.empty()) {
+    GatedSurface *existing = GatedSurface::find(*this, surface);
+    if (!pending.empty() || (existing != nullptr && existing->holding())) {
         gated(surface).hold(std::move(pending));
     }
 }
