@@ -145,8 +145,16 @@ Seat::Seat(Server &server)
 }
 
 Seat::~Seat() {
-    // Devices belong to the backend, which is destroyed after the seat:
-    // drop our hold on them first.
+    // Every listener goes before the object it listens to: the wlroots
+    // objects below are freed here, and the Listener members would only
+    // unlink themselves after this body, from freed memory.
+    for (Listener *listener :
+         {&new_input_, &cursor_motion_, &cursor_motion_absolute_, &cursor_button_, &cursor_axis_, &cursor_frame_,
+          &touch_down_, &touch_up_, &touch_motion_, &touch_frame_, &request_set_cursor_, &request_set_selection_,
+          &request_set_primary_selection_, &request_start_drag_, &start_drag_, &new_virtual_keyboard_,
+          &new_virtual_pointer_}) {
+        listener->disconnect();
+    }
     drag_icons_.clear();
     devices_.clear();
     keyboards_.clear();

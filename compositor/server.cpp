@@ -219,8 +219,8 @@ void Server::create_globals() {
 
 Server::~Server() {
     // Clients first, so their surfaces and views go while everything they
-    // point at still exists; then the backend, which destroys the outputs
-    // and input devices through their destroy signals.
+    // point at still exists. Then each listener before the object it
+    // listens to, and each object before the ones it points into.
     shutting_down_ = true;
     if (display_ != nullptr) {
         wl_display_destroy_clients(display_);
@@ -231,24 +231,28 @@ Server::~Server() {
         wlr_xwayland_destroy(xwayland_);
     }
     views_.clear();
+    // The seat lets go of input devices before the backend destroys them.
+    seat_.reset();
+    new_output_.disconnect();
     if (backend_ != nullptr) {
+        // Destroys the outputs, which take themselves out of the layout,
+        // the scene and the presentation bookkeeping on the way.
         wlr_backend_destroy(backend_);
     }
     outputs_.clear();
     presentation_.reset();
-    seat_.reset();
-    client_log_.reset();
     gate_.reset();
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
-    new_output_.disconnect();
+    client_log_.reset();
     new_xdg_surface_.disconnect();
     layout_change_.disconnect();
-    if (scene_ != nullptr) {
-        wlr_scene_node_destroy(&scene_->node);
-    }
+    // The scene listens to the layout: the layout goes first.
     if (output_layout_ != nullptr) {
         wlr_output_layout_destroy(output_layout_);
+    }
+    if (scene_ != nullptr) {
+        wlr_scene_node_destroy(&scene_->node);
     }
     if (allocator_ != nullptr) {
         wlr_allocator_destroy(allocator_);

@@ -28,8 +28,9 @@ void View::move_to(int x, int y) {
     x_ = x;
     y_ = y;
     if (node_ != nullptr) {
-        wlr_box geo = geometry();
-        wlr_scene_node_set_position(node_, x - geo.x, y - geo.y);
+        // The node's origin is the window geometry's corner: wlroots'
+        // xdg scene helper already offsets the surface inside it.
+        wlr_scene_node_set_position(node_, x, y);
     }
     moved();
 }
