@@ -1,0 +1,62 @@
+#include "fixture.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <system_error>
+
+namespace sluice::test {
+
+void SluiceTest::SetUp()
+{
+    scratch_ = std::make_unique<TempDir>("sluice-scratch");
+    try {
+        server_ = std::make_unique<SluiceServer>(server_options());
+    } catch (const std::exception &e) {
+        FAIL() << "cannot start sluice: " << e.what();
+    }
+}
+
+void SluiceTest::TearDown()
+{
+    if (!server_)
+        return;
+    bool timed_out = false;
+    const int status = server_->stop(std::chrono::milliseconds{10000}, &timed_out);
+    EXPECT_FALSE(timed_out) << "sluice ignored SIGTERM for 10 s and had to be killed";
+    EXPECT_TRUE(exited_cleanly(status)) << "sluice, stopped with SIGTERM, " << describe_status(status);
+    if (HasFailure()) {
+        std::cout << "---- sluice log (" << server_->log_path().string() << ") ----\n"
+                  << server_->log() << "---- end of sluice log ----" << std::endl;
+    }
+    server_.reset();
+}
+
+std::filesystem::path SluiceTest::scratch_file(std::string_view name) const
+{
+    return scratch_->path() / std::string(name);
+}
+
+std::string SluiceTest::keep_image(const Image &image, std::string_view label) const
+{
+    // Kept outside the scratch directory, which goes with the fixture; the
+    // meson build directory is the working directory of `meson test`.
+    const char *dir_env = std::getenv("SLUICE_TEST_ARTIFACTS");
+    const std::filesystem::path dir = dir_env && *dir_env ? dir_env : "protocol-artifacts";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "capture";
+    for (char &c : name) {
+        if (c == '/')
+            c = '_';
+    }
+    const std::filesystem::path path = dir / (name + "-" + std::string(label) + ".ppm");
+    try {
+        image.save_ppm(path);
+    } catch (const std::exception &e) {
+        return std::string("(could not save the capture: ") + e.what() + ")";
+    }
+    return "capture saved as " + std::filesystem::absolute(path).string();
+}
+
+} // namespace sluice::test
