@@ -56,25 +56,10 @@ private:
 
 // wp_linux_drm_syncobj_surface_v1. Inert (all requests but destroy raise
 // no_surface) once its wl_surface is gone; freed with its resource.
-class SyncobjSurface {
+class SyncobjSurface final : public SurfaceExtension {
 public:
-    SyncobjSurface(LinuxDrmSyncobjManager *manager, wl_resource *resource, wl_resource *surface)
-        : manager_(manager), resource_(resource), surface_(surface) {
-        surface_destroy_.notify = [](wl_listener *listener, void *) {
-            SyncobjSurface *self = wl_container_of(listener, self, surface_destroy_);
-            self->detach();
-        };
-        wl_resource_add_destroy_listener(surface_, &surface_destroy_);
-        manager_->surfaces_[surface_] = this;
-    }
-
-    ~SyncobjSurface() { detach(); }
-
-    SyncobjSurface(const SyncobjSurface &) = delete;
-    SyncobjSurface &operator=(const SyncobjSurface &) = delete;
-
-    // The manager is going away (display teardown).
-    void forget_manager() { manager_ = nullptr; }
+    SyncobjSurface(SurfaceExtensions &registry, wl_resource *resource, wl_resource *surface)
+        : SurfaceExtension(registry, surface), resource_(resource) {}
 
     bool take_commit(const CommitFacts &facts, CommitSync &out) {
         auto acquire = std::move(acquire_);
@@ -122,7 +107,7 @@ public:
     // True, and the point recorded, unless the surface is gone (then the
     // no_surface error has been posted).
     bool set_point(wl_resource *timeline_resource, uint32_t hi, uint32_t lo, bool acquire) {
-        if (surface_ == nullptr) {
+        if (surface() == nullptr) {
             wl_resource_post_error(resource_, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_SURFACE,
                                    "the wl_surface was destroyed");
             return false;
@@ -137,23 +122,12 @@ public:
     }
 
 private:
-    void detach() {
-        if (surface_ == nullptr) {
-            return;
-        }
-        wl_list_remove(&surface_destroy_.link);
-        if (manager_ != nullptr) {
-            manager_->surfaces_.erase(surface_);
-        }
-        surface_ = nullptr;
+    void surface_gone() override {
         acquire_.reset();
         release_.reset();
     }
 
-    LinuxDrmSyncobjManager *manager_;
     wl_resource *resource_;
-    wl_resource *surface_;
-    wl_listener surface_destroy_{};
     std::optional<TimelinePoint> acquire_;
     std::optional<TimelinePoint> release_;
 };
@@ -177,25 +151,11 @@ const struct wp_linux_drm_syncobj_surface_v1_interface surface_impl = {
 LinuxDrmSyncobjManager::LinuxDrmSyncobjManager(wl_display *display,
                                                std::shared_ptr<const sync::SyncobjDevice> device)
     : device_(std::move(device)) {
-    wl_list_init(&resources_);
     global_ = wl_global_create(display, &wp_linux_drm_syncobj_manager_v1_interface, manager_version, this,
                                &LinuxDrmSyncobjManager::bind);
 }
 
-LinuxDrmSyncobjManager::~LinuxDrmSyncobjManager() {
-    for (auto &[surface, extension] : surfaces_) {
-        extension->forget_manager();
-    }
-    // Manager resources outlive us when clients keep them; make them inert.
-    wl_resource *resource = nullptr;
-    wl_resource *tmp = nullptr;
-    wl_resource_for_each_safe(resource, tmp, &resources_) {
-        wl_resource_set_user_data(resource, nullptr);
-        wl_list_remove(wl_resource_get_link(resource));
-        wl_list_init(wl_resource_get_link(resource));
-    }
-    wl_global_destroy(global_);
-}
+LinuxDrmSyncobjManager::~LinuxDrmSyncobjManager() { wl_global_destroy(global_); }
 
 void LinuxDrmSyncobjManager::bind(wl_client *client, void *data, uint32_t version, uint32_t id) {
     auto *self = static_cast<LinuxDrmSyncobjManager *>(data);
@@ -209,10 +169,7 @@ void LinuxDrmSyncobjManager::bind(wl_client *client, void *data, uint32_t versio
         .get_surface = &LinuxDrmSyncobjManager::handle_get_surface,
         .import_timeline = &LinuxDrmSyncobjManager::handle_import_timeline,
     };
-    wl_resource_set_implementation(resource, &impl, self, [](wl_resource *r) {
-        wl_list_remove(wl_resource_get_link(r));
-    });
-    wl_list_insert(&self->resources_, wl_resource_get_link(resource));
+    self->resources_.add(resource, &impl, self);
 }
 
 void LinuxDrmSyncobjManager::handle_get_surface(wl_client *client, wl_resource *resource, uint32_t id,
@@ -221,7 +178,7 @@ void LinuxDrmSyncobjManager::handle_get_surface(wl_client *client, wl_resource *
     if (self == nullptr) {
         return; // the compositor is shutting down
     }
-    if (self->surfaces_.count(surface) != 0) {
+    if (self->surfaces_.find(surface) != nullptr) {
         wl_resource_post_error(resource, WP_LINUX_DRM_SYNCOBJ_MANAGER_V1_ERROR_SURFACE_EXISTS,
                                "the wl_surface already has a wp_linux_drm_syncobj_surface_v1");
         return;
@@ -232,7 +189,7 @@ void LinuxDrmSyncobjManager::handle_get_surface(wl_client *client, wl_resource *
         wl_client_post_no_memory(client);
         return;
     }
-    auto *object = new SyncobjSurface(self, extension, surface);
+    auto *object = new SyncobjSurface(self->surfaces_, extension, surface);
     wl_resource_set_implementation(extension, &surface_impl, object,
                                    [](wl_resource *r) { delete SyncobjSurface::from_resource(r); });
 }
@@ -262,11 +219,8 @@ void LinuxDrmSyncobjManager::handle_import_timeline(wl_client *client, wl_resour
 }
 
 bool LinuxDrmSyncobjManager::take_commit(wl_resource *surface, const CommitFacts &facts, CommitSync &out) {
-    auto it = surfaces_.find(surface);
-    if (it == surfaces_.end()) {
-        return true;
-    }
-    return it->second->take_commit(facts, out);
+    auto *extension = static_cast<SyncobjSurface *>(surfaces_.find(surface));
+    return extension == nullptr || extension->take_commit(facts, out);
 }
 
 } // namespace sluice::protocols

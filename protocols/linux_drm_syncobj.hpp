@@ -5,16 +5,14 @@
 #pragma once
 
 #include <memory>
-#include <unordered_map>
 
 #include <wayland-server-core.h>
 
 #include "protocols/commit_sync.hpp"
+#include "protocols/surface_extension.hpp"
 #include "sync/syncobj_device.hpp"
 
 namespace sluice::protocols {
-
-class SyncobjSurface;
 
 class LinuxDrmSyncobjManager {
 public:
@@ -34,7 +32,6 @@ public:
     const std::shared_ptr<const sync::SyncobjDevice> &device() const { return device_; }
 
 private:
-    friend class SyncobjSurface;
     static void bind(wl_client *client, void *data, uint32_t version, uint32_t id);
     static void handle_get_surface(wl_client *client, wl_resource *resource, uint32_t id,
                                    wl_resource *surface);
@@ -42,10 +39,8 @@ private:
 
     wl_global *global_;
     std::shared_ptr<const sync::SyncobjDevice> device_;
-    // wl_surface resource -> its extension. Entries leave when either dies.
-    std::unordered_map<wl_resource *, SyncobjSurface *> surfaces_;
-    // Manager resources still alive point back here; cleared when this dies.
-    wl_list resources_;
+    SurfaceExtensions surfaces_;
+    ManagerResources resources_;
 };
 
 } // namespace sluice::protocols

@@ -50,24 +50,10 @@ private:
 } // namespace
 
 // zwp_linux_surface_synchronization_v1. Inert once its wl_surface is gone.
-class SurfaceSynchronization {
+class SurfaceSynchronization final : public SurfaceExtension {
 public:
-    SurfaceSynchronization(LinuxExplicitSyncV1 *manager, wl_resource *resource, wl_resource *surface)
-        : manager_(manager), resource_(resource), surface_(surface) {
-        surface_destroy_.notify = [](wl_listener *listener, void *) {
-            SurfaceSynchronization *self = wl_container_of(listener, self, surface_destroy_);
-            self->detach();
-        };
-        wl_resource_add_destroy_listener(surface_, &surface_destroy_);
-        manager_->surfaces_[surface_] = this;
-    }
-
-    ~SurfaceSynchronization() { detach(); }
-
-    SurfaceSynchronization(const SurfaceSynchronization &) = delete;
-    SurfaceSynchronization &operator=(const SurfaceSynchronization &) = delete;
-
-    void forget_manager() { manager_ = nullptr; }
+    SurfaceSynchronization(SurfaceExtensions &registry, wl_resource *resource, wl_resource *surface)
+        : SurfaceExtension(registry, surface), resource_(resource) {}
 
     static SurfaceSynchronization *from_resource(wl_resource *resource) {
         return static_cast<SurfaceSynchronization *>(wl_resource_get_user_data(resource));
@@ -139,7 +125,7 @@ public:
 
 private:
     bool check_surface() {
-        if (surface_ != nullptr) {
+        if (surface() != nullptr) {
             return true;
         }
         wl_resource_post_error(resource_, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_NO_SURFACE,
@@ -147,46 +133,22 @@ private:
         return false;
     }
 
-    void detach() {
-        if (surface_ == nullptr) {
-            return;
-        }
-        wl_list_remove(&surface_destroy_.link);
-        if (manager_ != nullptr) {
-            manager_->surfaces_.erase(surface_);
-        }
-        surface_ = nullptr;
+    void surface_gone() override {
         acquire_.reset();
         release_.reset();
     }
 
-    LinuxExplicitSyncV1 *manager_;
     wl_resource *resource_;
-    wl_resource *surface_;
-    wl_listener surface_destroy_{};
     std::optional<sync::SyncFile> acquire_;
     std::unique_ptr<BufferRelease> release_;
 };
 
 LinuxExplicitSyncV1::LinuxExplicitSyncV1(wl_display *display) {
-    wl_list_init(&resources_);
     global_ = wl_global_create(display, &zwp_linux_explicit_synchronization_v1_interface, manager_version, this,
                                &LinuxExplicitSyncV1::bind);
 }
 
-LinuxExplicitSyncV1::~LinuxExplicitSyncV1() {
-    for (auto &[surface, extension] : surfaces_) {
-        extension->forget_manager();
-    }
-    wl_resource *resource = nullptr;
-    wl_resource *tmp = nullptr;
-    wl_resource_for_each_safe(resource, tmp, &resources_) {
-        wl_resource_set_user_data(resource, nullptr);
-        wl_list_remove(wl_resource_get_link(resource));
-        wl_list_init(wl_resource_get_link(resource));
-    }
-    wl_global_destroy(global_);
-}
+LinuxExplicitSyncV1::~LinuxExplicitSyncV1() { wl_global_destroy(global_); }
 
 void LinuxExplicitSyncV1::bind(wl_client *client, void *data, uint32_t version, uint32_t id) {
     auto *self = static_cast<LinuxExplicitSyncV1 *>(data);
@@ -200,9 +162,7 @@ void LinuxExplicitSyncV1::bind(wl_client *client, void *data, uint32_t version, 
         .destroy = destroy_resource,
         .get_synchronization = &LinuxExplicitSyncV1::handle_get_synchronization,
     };
-    wl_resource_set_implementation(resource, &impl, self,
-                                   [](wl_resource *r) { wl_list_remove(wl_resource_get_link(r)); });
-    wl_list_insert(&self->resources_, wl_resource_get_link(resource));
+    self->resources_.add(resource, &impl, self);
 }
 
 void LinuxExplicitSyncV1::handle_get_synchronization(wl_client *client, wl_resource *resource, uint32_t id,
@@ -211,7 +171,7 @@ void LinuxExplicitSyncV1::handle_get_synchronization(wl_client *client, wl_resou
     if (self == nullptr) {
         return;
     }
-    if (self->surfaces_.count(surface) != 0) {
+    if (self->surfaces_.find(surface) != nullptr) {
         wl_resource_post_error(resource, ZWP_LINUX_EXPLICIT_SYNCHRONIZATION_V1_ERROR_SYNCHRONIZATION_EXISTS,
                                "the wl_surface already has a zwp_linux_surface_synchronization_v1");
         return;
@@ -229,17 +189,14 @@ void LinuxExplicitSyncV1::handle_get_synchronization(wl_client *client, wl_resou
         .get_release = [](wl_client *c, wl_resource *r,
                           uint32_t new_id) { SurfaceSynchronization::from_resource(r)->get_release(c, new_id); },
     };
-    auto *object = new SurfaceSynchronization(self, extension, surface);
+    auto *object = new SurfaceSynchronization(self->surfaces_, extension, surface);
     wl_resource_set_implementation(extension, &impl, object,
                                    [](wl_resource *r) { delete SurfaceSynchronization::from_resource(r); });
 }
 
 bool LinuxExplicitSyncV1::take_commit(wl_resource *surface, const CommitFacts &facts, CommitSync &out) {
-    auto it = surfaces_.find(surface);
-    if (it == surfaces_.end()) {
-        return true;
-    }
-    return it->second->take_commit(facts, out);
+    auto *extension = static_cast<SurfaceSynchronization *>(surfaces_.find(surface));
+    return extension == nullptr || extension->take_commit(facts, out);
 }
 
 } // namespace sluice::protocols

@@ -5,15 +5,13 @@
 #pragma once
 
 #include <memory>
-#include <unordered_map>
 
 #include <wayland-server-core.h>
 
 #include "protocols/commit_sync.hpp"
+#include "protocols/surface_extension.hpp"
 
 namespace sluice::protocols {
-
-class SurfaceSynchronization;
 
 class LinuxExplicitSyncV1 {
 public:
@@ -27,14 +25,13 @@ public:
     bool take_commit(wl_resource *surface, const CommitFacts &facts, CommitSync &out);
 
 private:
-    friend class SurfaceSynchronization;
     static void bind(wl_client *client, void *data, uint32_t version, uint32_t id);
     static void handle_get_synchronization(wl_client *client, wl_resource *resource, uint32_t id,
                                            wl_resource *surface);
 
     wl_global *global_;
-    std::unordered_map<wl_resource *, SurfaceSynchronization *> surfaces_;
-    wl_list resources_;
+    SurfaceExtensions surfaces_;
+    ManagerResources resources_;
 };
 
 } // namespace sluice::protocols
