@@ -1,0 +1,27 @@
+// The dma-buf layouts sluice composites from a CPU mapping: packed RGB
+// formats with one plane, whose rows pixman reads as they lie in memory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "wlroots/wlr.hpp"
+
+namespace sluice::render {
+
+// Bytes per pixel of a single-plane packed RGB format sluice knows how to
+// lay out, or nullopt (YUV, multi-plane, compressed, unknown).
+[[nodiscard]] std::optional<uint32_t> packed_bytes_per_pixel(uint32_t drm_format);
+
+// The formats of `pixman` (its shm texture formats, i.e. what its texture
+// code reads) whose layout sluice knows.
+[[nodiscard]] std::vector<uint32_t> cpu_importable_formats(wlr_renderer *pixman);
+
+// "AR24", the fourcc's four characters (for logs).
+struct FourccName {
+    char text[5];
+};
+[[nodiscard]] FourccName fourcc_name(uint32_t drm_format);
+
+} // namespace sluice::render
