@@ -1,0 +1,53 @@
+#include "control.hpp"
+
+#include <cstdlib>
+
+#include "client_registry.hpp"
+#include "control_server.hpp"
+#include "log.hpp"
+#include "server.hpp"
+#include "virtual_input.hpp"
+
+namespace sluice::control {
+
+Control::Control(Server &server) : server_(server) {
+    clients_ = std::make_unique<ClientRegistry>(server_.display(), [this] {
+        if (server_.options().exit_when_empty) {
+            LOG_INFO("control", "the last client left: exiting (--exit-when-empty)");
+            server_.terminate(0);
+        }
+    });
+    input_ = std::make_unique<VirtualInput>(server_);
+}
+
+Control::~Control() = default;
+
+bool Control::start(const std::string &wayland_socket) {
+    const auto &wanted = server_.options().control_socket;
+    if (!wanted) {
+        return true;
+    }
+    std::string path = *wanted;
+    if (path.empty()) {
+        const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
+        if (runtime_dir == nullptr || wayland_socket.empty()) {
+            LOG_ERROR("control", "no place for the control socket: XDG_RUNTIME_DIR is unset or there is no "
+                                 "Wayland socket (give --control-socket=PATH)");
+            return false;
+        }
+        path = std::string(runtime_dir) + "/" + wayland_socket + ".control";
+    }
+    socket_ = ControlServer::create(server_, *clients_, *input_, path);
+    if (socket_ == nullptr) {
+        return false;
+    }
+    std::string why;
+    if (input_->available(&why)) {
+        input_->create_all();
+    } else {
+        LOG_INFO("control", "sluicectl input commands unavailable: %s", why.c_str());
+    }
+    return true;
+}
+
+} // namespace sluice::control

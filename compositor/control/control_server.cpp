@@ -1,0 +1,302 @@
+#include "control_server.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.hpp"
+#include "server.hpp"
+#include "wire.hpp"
+
+namespace sluice::control {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+// Waiting requests are checked this often; only while one waits.
+constexpr int poll_interval_ms = 5;
+// A request line longer than this is a client gone wrong.
+constexpr size_t max_line = 1 << 20;
+
+bool fill_address(const std::string &path, sockaddr_un &address) {
+    address = {};
+    address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(address.sun_path)) {
+        return false;
+    }
+    memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    return true;
+}
+
+// A socket file that nobody listens on is left over from a sluice that
+// died; one that answers belongs to a live sluice and must not be taken.
+bool socket_in_use(const sockaddr_un &address) {
+    sync::UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!probe) {
+        return false;
+    }
+    return connect(probe.get(), reinterpret_cast<const sockaddr *>(&address), sizeof(address)) == 0;
+}
+
+} // namespace
+
+std::unique_ptr<ControlServer> ControlServer::create(Server &server, ClientRegistry &clients, VirtualInput &input,
+                                                     const std::string &path) {
+    sockaddr_un address{};
+    if (!fill_address(path, address)) {
+        LOG_ERROR("control", "control socket path too long: %s", path.c_str());
+        return nullptr;
+    }
+    if (access(path.c_str(), F_OK) == 0) {
+        if (socket_in_use(address)) {
+            LOG_ERROR("control", "control socket %s is in use by another process", path.c_str());
+            return nullptr;
+        }
+        unlink(path.c_str());
+    }
+    sync::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd || bind(fd.get(), reinterpret_cast<const sockaddr *>(&address), sizeof(address)) != 0 ||
+        listen(fd.get(), 16) != 0) {
+        LOG_ERROR("control", "cannot listen on the control socket %s: %s", path.c_str(), strerror(errno));
+        return nullptr;
+    }
+    std::unique_ptr<ControlServer> control(new ControlServer(server, clients, input, path, std::move(fd)));
+    if (control->listener_source_ == nullptr || control->timer_ == nullptr) {
+        LOG_ERROR("control", "cannot watch the control socket on the event loop");
+        return nullptr;
+    }
+    LOG_INFO("control", "control socket: %s", path.c_str());
+    return control;
+}
+
+ControlServer::ControlServer(Server &server, ClientRegistry &clients, VirtualInput &input, std::string path,
+                             sync::UniqueFd listener)
+    : server_(server), commands_(server, clients, input), path_(std::move(path)), listener_(std::move(listener)) {
+    listener_source_ =
+        wl_event_loop_add_fd(server_.event_loop(), listener_.get(), WL_EVENT_READABLE, &ControlServer::on_listener, this);
+    timer_ = wl_event_loop_add_timer(server_.event_loop(), &ControlServer::on_timer, this);
+}
+
+ControlServer::~ControlServer() {
+    for (auto &connection : connections_) {
+        if (connection->source != nullptr) {
+            wl_event_source_remove(connection->source);
+        }
+    }
+    connections_.clear();
+    if (timer_ != nullptr) {
+        wl_event_source_remove(timer_);
+    }
+    if (listener_source_ != nullptr) {
+        wl_event_source_remove(listener_source_);
+        // Only the socket we bound is ours to remove.
+        unlink(path_.c_str());
+    }
+}
+
+int ControlServer::on_listener(int, uint32_t, void *data) {
+    static_cast<ControlServer *>(data)->accept_all();
+    return 0;
+}
+
+void ControlServer::accept_all() {
+    for (;;) {
+        sync::UniqueFd fd(accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                LOG_ERROR("control", "accept on the control socket: %s", strerror(errno));
+            }
+            return;
+        }
+        auto connection = std::make_unique<Connection>();
+        connection->fd = std::move(fd);
+        connection->source = wl_event_loop_add_fd(server_.event_loop(), connection->fd.get(), WL_EVENT_READABLE,
+                                                  &ControlServer::on_connection, this);
+        if (connection->source == nullptr) {
+            LOG_ERROR("control", "cannot watch a control connection");
+            continue;
+        }
+        connections_.push_back(std::move(connection));
+    }
+}
+
+int ControlServer::on_connection(int fd, uint32_t mask, void *data) {
+    auto *self = static_cast<ControlServer *>(data);
+    for (auto &connection : self->connections_) {
+        if (connection->fd.get() == fd) {
+            if (!self->service(*connection, mask)) {
+                self->close_connection(connection.get());
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+bool ControlServer::service(Connection &connection, uint32_t mask) {
+    if (mask & WL_EVENT_READABLE) {
+        char buffer[4096];
+        for (;;) {
+            ssize_t n = read(connection.fd.get(), buffer, sizeof(buffer));
+            if (n > 0) {
+                connection.in.append(buffer, static_cast<size_t>(n));
+                if (connection.in.size() > max_line && connection.in.find('\n') == std::string::npos) {
+                    reply(connection, error_reply("request line too long"));
+                    flush(connection);
+                    return false;
+                }
+                continue;
+            }
+            if (n == 0) {
+                connection.read_closed = true;
+            } else if (errno == EINTR) {
+                continue;
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                return false;
+            }
+            break;
+        }
+        process_lines(connection);
+    }
+    if (!flush(connection)) {
+        return false;
+    }
+    // Hung up both ways: nobody is left to read answers. (Requests that
+    // came with the hang-up were still carried out above.)
+    if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
+        return false;
+    }
+    // After EOF: finished once every request is answered and written.
+    if (connection.read_closed && !connection.waiting && connection.out.empty()) {
+        return false;
+    }
+    return true;
+}
+
+void ControlServer::process_lines(Connection &connection) {
+    while (!connection.waiting) {
+        size_t newline = connection.in.find('\n');
+        if (newline == std::string::npos) {
+            if (connection.read_closed && !connection.in.empty()) {
+                // The last request may lack its newline.
+                newline = connection.in.size();
+                connection.in += '\n';
+            } else {
+                return;
+            }
+        }
+        std::string line = connection.in.substr(0, newline);
+        connection.in.erase(0, newline + 1);
+        std::string error;
+        auto words = split_words(line, &error);
+        if (!words) {
+            reply(connection, error_reply("malformed request: " + error));
+            continue;
+        }
+        if (words->empty()) {
+            continue;
+        }
+        LOG_DEBUG("control", "request: %s", line.c_str());
+        Outcome outcome = commands_.run(*words);
+        if (auto *text = std::get_if<std::string>(&outcome)) {
+            reply(connection, *text);
+            continue;
+        }
+        Deferred deferred = std::move(std::get<Deferred>(outcome));
+        // It may have its answer already (the window is there).
+        if (auto answer = deferred.poll(deferred.timeout.count() == 0)) {
+            reply(connection, *answer);
+            continue;
+        }
+        connection.deadline = Clock::now() + deferred.timeout;
+        connection.waiting = std::move(deferred);
+        arm_timer();
+    }
+}
+
+void ControlServer::reply(Connection &connection, const std::string &json) {
+    connection.out += json;
+    connection.out += '\n';
+}
+
+bool ControlServer::flush(Connection &connection) {
+    while (!connection.out.empty()) {
+        // MSG_NOSIGNAL: a peer that went away is an EPIPE here, not a
+        // SIGPIPE that would end sluice.
+        ssize_t n = send(connection.fd.get(), connection.out.data(), connection.out.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            connection.out.erase(0, static_cast<size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break; // the rest goes when the socket has room
+        }
+        return false;
+    }
+    // Level-triggered: a socket at EOF always reads as readable, and one
+    // with room as writable; watch only for what can still happen.
+    uint32_t mask = (connection.read_closed ? 0 : WL_EVENT_READABLE) | (connection.out.empty() ? 0 : WL_EVENT_WRITABLE);
+    wl_event_source_fd_update(connection.source, mask);
+    return true;
+}
+
+void ControlServer::close_connection(Connection *connection) {
+    if (connection->source != nullptr) {
+        wl_event_source_remove(connection->source);
+        connection->source = nullptr;
+    }
+    connections_.remove_if([connection](const std::unique_ptr<Connection> &c) { return c.get() == connection; });
+}
+
+int ControlServer::on_timer(void *data) {
+    auto *self = static_cast<ControlServer *>(data);
+    self->timer_armed_ = false;
+    self->poll_waiting();
+    return 0;
+}
+
+void ControlServer::poll_waiting() {
+    std::vector<Connection *> finished;
+    const auto now = Clock::now();
+    for (auto &connection : connections_) {
+        if (!connection->waiting) {
+            continue;
+        }
+        bool expired = now >= connection->deadline;
+        auto answer = connection->waiting->poll(expired);
+        if (!answer) {
+            continue;
+        }
+        connection->waiting.reset();
+        reply(*connection, *answer);
+        process_lines(*connection);
+        if (!flush(*connection) ||
+            (connection->read_closed && !connection->waiting && connection->out.empty())) {
+            finished.push_back(connection.get());
+        }
+    }
+    for (Connection *connection : finished) {
+        close_connection(connection);
+    }
+    arm_timer();
+}
+
+void ControlServer::arm_timer() {
+    if (timer_armed_) {
+        return;
+    }
+    for (const auto &connection : connections_) {
+        if (connection->waiting) {
+            wl_event_source_timer_update(timer_, poll_interval_ms);
+            timer_armed_ = true;
+            return;
+        }
+    }
+}
+
+} // namespace sluice::control
