@@ -97,6 +97,13 @@ const char *usage_text() {
            "                          timeline syncobjs; none: do not offer linux-drm-syncobj-v1)\n"
            "      --ready-fd FD       write the socket name and a newline to FD and close it\n"
            "                          once clients can connect\n"
+           "      --test-server       for client test suites: headless backend, pixman\n"
+           "                          renderer (unless given), control socket on\n"
+           "      --control-socket[=PATH]\n"
+           "                          serve sluicectl on PATH (default: the Wayland\n"
+           "                          socket's path plus .control)\n"
+           "      --exit-when-empty   exit with code 0 when the last client leaves\n"
+           "                          (once one has connected)\n"
            "  -l, --log-level silent|error|info|debug  (default info)\n"
            "  -h, --help              show this help and exit\n"
            "  -v, --version           show the version and exit\n"
@@ -173,6 +180,19 @@ ParseResult parse_options(const std::vector<std::string> &args) {
             options.exit_with_startup = true;
         } else if (is(nullptr, "--xwayland")) {
             options.xwayland = true;
+        } else if (is(nullptr, "--test-server")) {
+            options.test_server = true;
+        } else if (is(nullptr, "--exit-when-empty")) {
+            options.exit_when_empty = true;
+        } else if (is(nullptr, "--control-socket")) {
+            // The path is optional, so it can only be given inline.
+            options.control_socket = std::string();
+            if (has_inline_value) {
+                if (value.empty())
+                    return bad_value("expected a socket path");
+                options.control_socket = value;
+                r = 1;
+            }
         } else if ((r = takes_value("-b", "--backend")) != 0) {
             if (r < 0) return fail("sluice: " + arg + " needs a value");
             if (!parse_choice(value, backend_names, options.backend))
@@ -222,6 +242,19 @@ ParseResult parse_options(const std::vector<std::string> &args) {
     }
     if (options.exit_with_startup && options.startup.empty()) {
         return fail("sluice: --exit-with-startup needs --startup CMD");
+    }
+    if (options.test_server) {
+        if (options.backend == BackendChoice::automatic) {
+            options.backend = BackendChoice::headless;
+        } else if (options.backend != BackendChoice::headless) {
+            return fail("sluice: --test-server runs on the headless backend (drop --backend)");
+        }
+        if (options.renderer == RendererChoice::automatic) {
+            options.renderer = RendererChoice::pixman;
+        }
+        if (!options.control_socket) {
+            options.control_socket = std::string();
+        }
     }
     return ParseResult{options, {}};
 }

@@ -30,6 +30,14 @@ struct Options {
     std::string sync_device;     // empty: automatic; "none": no syncobj protocol
     int ready_fd = -1;           // written to and closed once serving
     int log_level = 2;           // wlr_log_importance: 1 error, 2 info, 3 debug
+    // Test harness (compositor/control/). --test-server: headless, pixman,
+    // control socket on.
+    bool test_server = false;
+    std::optional<std::string> control_socket; // unset: none; empty: <wayland socket>.control
+    bool exit_when_empty = false;
+    // Not a command-line option: embedders that hand out client connections
+    // themselves (the wlcs module) open no Wayland socket.
+    bool wayland_socket = true;
     bool show_help = false;
     bool show_version = false;
 };

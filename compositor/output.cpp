@@ -12,14 +12,12 @@ namespace {
 // Opaque RGB 0x26,0x2a,0x33: tests and users alike can tell "nothing here"
 // from black content.
 constexpr float background_color[4] = {0x26 / 255.0f, 0x2a / 255.0f, 0x33 / 255.0f, 1.0f};
+constexpr float black[4] = {0.0f, 0.0f, 0.0f, 1.0f};
 } // namespace
 
 Output::Output(Server &server, wlr_output *output) : server_(server), output_(output) {
     destroy_.connect(&output_->events.destroy, [this](void *) { server_.remove_output(this); });
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
-    commit_.connect(&output_->events.commit, [this](void *data) {
-        committed_buffer_ = static_cast<wlr_output_event_commit *>(data)->buffer;
-    });
     present_.connect(&output_->events.present,
                      [this](void *data) { on_present(static_cast<wlr_output_event_present *>(data)); });
 
@@ -30,10 +28,8 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
     if (!enable()) {
         return;
     }
-    background_ = wlr_scene_rect_create(server_.background_layer(), 0, 0, background_color);
     // Left to right in the order outputs appear; the scene follows the layout.
     wlr_output_layout_add_auto(server_.output_layout(), output_);
-    update_background();
 
     wlr_box box = layout_box();
     LOG_INFO("output", "%s enabled: %dx%d @ %.3f Hz at %d,%d (%s %s)", output_->name,
@@ -43,9 +39,6 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
 
 Output::~Output() {
     server_.presentation().output_removed(output_);
-    if (background_ != nullptr) {
-        wlr_scene_node_destroy(&background_->node);
-    }
     wlr_output_layout_remove(server_.output_layout(), output_);
 }
 
@@ -70,13 +63,34 @@ wlr_box Output::layout_box() const {
     return box != nullptr ? *box : wlr_box{};
 }
 
-void Output::update_background() {
-    if (background_ == nullptr) {
+void Output::set_background_visible(bool visible) {
+    if (visible == background_visible_) {
         return;
     }
-    wlr_box box = layout_box();
-    wlr_scene_node_set_position(&background_->node, box.x, box.y);
-    wlr_scene_rect_set_size(background_, box.width, box.height);
+    background_visible_ = visible;
+    // Nothing in the scene changed, only the colour under it.
+    if (wlr_scene_output *scene_output = wlr_scene_get_scene_output(server_.scene(), output_)) {
+        wlr_output_damage_add_whole(scene_output->damage);
+    }
+}
+
+const float *Output::clear_color() const { return background_visible_ ? background_color : black; }
+
+void Output::pause_clock(bool paused) {
+    clock_paused_ = paused;
+    clock_steps_ = 0;
+    if (!paused) {
+        // Frames resume; backends that only send frame events after a
+        // commit need one asked for.
+        wlr_output_schedule_frame(output_);
+    }
+}
+
+void Output::step_clock(uint32_t frames) {
+    clock_steps_ += frames;
+    if (frames > 0) {
+        wlr_output_schedule_frame(output_);
+    }
 }
 
 void Output::on_frame() {
@@ -84,6 +98,13 @@ void Output::on_frame() {
     if (scene_output == nullptr) {
         return;
     }
+    if (clock_paused_) {
+        if (clock_steps_ == 0) {
+            return;
+        }
+        --clock_steps_;
+    }
+    ++frames_;
     // What this frame will show, for presentation feedback; gathered before
     // the commit because the headless backend reports presentation inside it.
     std::vector<wlr_surface *> surfaces;
@@ -96,16 +117,11 @@ void Output::on_frame() {
     uint32_t seq = output_->commit_seq + 1;
     server_.presentation().frame_starting(output_, seq, surfaces);
 
-    committed_buffer_ = nullptr;
-    wlr_scene_output_commit(scene_output);
-    if (output_->commit_seq == seq && committed_buffer_ != nullptr) {
-        // Direct scan-out: the frame is a client's buffer as it is.
-        for (wlr_surface *surface : surfaces) {
-            if (surface->buffer != nullptr && &surface->buffer->base == committed_buffer_) {
-                server_.presentation().frame_zero_copy(output_, seq, surface);
-            }
-        }
-    }
+    frame_renderer_.commit(scene_output, background_visible_ ? background_color : black,
+                           [this, seq](wlr_surface *surface) {
+                               // The frame is the client's buffer as it is.
+                               server_.presentation().frame_zero_copy(output_, seq, surface);
+                           });
 
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "frame_renderer.hpp"
 #include "listener.hpp"
 #include "wlroots/wlr.hpp"
 
@@ -22,8 +23,21 @@ public:
     wlr_output *wlr() const { return output_; }
     // The output's rectangle in layout coordinates.
     wlr_box layout_box() const;
-    // Called when the layout moved or resized this output.
-    void update_background();
+    // Under a fullscreen window the background is black, not sluice's
+    // colour, wherever the window leaves the output uncovered.
+    void set_background_visible(bool visible);
+    // The colour under the scene, which uncovered pixels show (for
+    // screenshots drawn off screen).
+    const float *clear_color() const;
+
+    // The frame clock, for test harnesses (sluicectl clock): while paused
+    // no frame is drawn and no frame callback is sent; step_clock() lets
+    // exactly `frames` more through. frames() counts the frames that went
+    // through, paused or not.
+    void pause_clock(bool paused);
+    void step_clock(uint32_t frames);
+    bool clock_paused() const { return clock_paused_; }
+    uint64_t frames() const { return frames_; }
 
 private:
     bool enable();
@@ -32,13 +46,14 @@ private:
 
     Server &server_;
     wlr_output *output_;
-    wlr_scene_rect *background_ = nullptr;
+    bool background_visible_ = true;
+    FrameRenderer frame_renderer_;
     uint64_t presented_count_ = 0;
-    // The buffer of the last commit, while on_frame() commits.
-    wlr_buffer *committed_buffer_ = nullptr;
+    bool clock_paused_ = false;
+    uint32_t clock_steps_ = 0;
+    uint64_t frames_ = 0;
 
     Listener frame_;
-    Listener commit_;
     Listener present_;
     Listener destroy_;
 };

@@ -160,6 +160,10 @@ Seat::~Seat() {
     keyboards_.clear();
     wlr_xcursor_manager_destroy(cursor_theme_);
     wlr_cursor_destroy(cursor_);
+    // wlr_seat_destroy leaves the seat's listener on its keyboard device's
+    // destroy signal linked; a keyboard that outlives the seat (the backend
+    // destroys devices later) would then call into freed memory.
+    wlr_seat_set_keyboard(seat_, nullptr);
     wlr_seat_destroy(seat_);
 }
 

@@ -1,13 +1,18 @@
 #include "server.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <unistd.h>
 
 #include "client_log.hpp"
 #include "commit_gate.hpp"
+#include "dmabuf_feedback.hpp"
+#include "control/control.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
+#include "render/factory.hpp"
+#include "render/software_renderer.hpp"
 #include "sync_device.hpp"
 #include "log.hpp"
 #include "output.hpp"
@@ -129,7 +134,9 @@ bool Server::create_backend() {
 bool Server::create_renderer() {
     switch (options_.renderer) {
     case RendererChoice::pixman:
-        renderer_ = wlr_pixman_renderer_create();
+        // pixman plus dma-buf import from a CPU mapping: without it wlroots
+        // 0.15 offers no linux-dmabuf at all on a machine without a GPU.
+        renderer_ = render::create_pixman_renderer(backend_);
         break;
     case RendererChoice::gles2: {
         int drm_fd = wlr_backend_get_drm_fd(backend_);
@@ -142,14 +149,21 @@ bool Server::create_renderer() {
         break;
     }
     case RendererChoice::automatic:
+        // wlroots' choice (WLR_RENDERER, else GLES2 when the backend has a
+        // DRM device, else pixman); where it lands on pixman, sluice's
+        // pixman, which also imports dma-bufs, takes its place.
         renderer_ = wlr_renderer_autocreate(backend_);
+        if (renderer_ != nullptr && wlr_renderer_is_pixman(renderer_)) {
+            wlr_renderer_destroy(renderer_);
+            renderer_ = render::create_pixman_renderer(backend_);
+        }
         break;
     }
     if (renderer_ == nullptr) {
         LOG_ERROR("render", "cannot create the %s renderer", to_string(options_.renderer));
         return false;
     }
-    LOG_INFO("render", "renderer: %s", wlr_renderer_is_pixman(renderer_) ? "pixman" : "gles2");
+    LOG_INFO("render", "renderer: %s", render::renderer_description(renderer_));
 
     allocator_ = wlr_allocator_autocreate(backend_, renderer_);
     if (allocator_ == nullptr) {
@@ -160,13 +174,7 @@ bool Server::create_renderer() {
 }
 
 void Server::create_globals() {
-    // wl_shm, and linux-dmabuf (v4) when the renderer can import dma-bufs.
-    wlr_renderer_init_wl_display(renderer_, display_);
-    if (wlr_renderer_get_dmabuf_texture_formats(renderer_) != nullptr && wlr_renderer_get_drm_fd(renderer_) >= 0) {
-        LOG_INFO("render", "linux-dmabuf offered: the renderer imports dma-bufs");
-    } else {
-        LOG_INFO("render", "linux-dmabuf not offered: the renderer has no DRM device to import dma-bufs with");
-    }
+    create_buffer_globals();
 
     compositor_ = wlr_compositor_create(display_, renderer_);
     wlr_data_device_manager_create(display_);
@@ -176,7 +184,6 @@ void Server::create_globals() {
     wlr_xdg_output_manager_v1_create(display_, output_layout_);
     scene_ = wlr_scene_create();
     wlr_scene_attach_output_layout(scene_, output_layout_);
-    background_layer_ = &wlr_scene_tree_create(&scene_->node)->node;
     view_layer_ = &wlr_scene_tree_create(&scene_->node)->node;
 
     presentation_ = std::make_unique<Presentation>(display_);
@@ -189,11 +196,6 @@ void Server::create_globals() {
                              [this](void *data) { on_new_xdg_surface(static_cast<wlr_xdg_surface *>(data)); });
     new_output_.connect(&backend_->events.new_output,
                         [this](void *data) { on_new_output(static_cast<wlr_output *>(data)); });
-    layout_change_.connect(&output_layout_->events.change, [this](void *) {
-        for (auto &output : outputs_) {
-            output->update_background();
-        }
-    });
 
     seat_ = std::make_unique<Seat>(*this);
     client_log_ = std::make_unique<ClientLog>(display_);
@@ -222,6 +224,8 @@ Server::~Server() {
     // point at still exists. Then each listener before the object it
     // listens to, and each object before the ones it points into.
     shutting_down_ = true;
+    // First, so that clients leaving now count as no --exit-when-empty.
+    control_.reset();
     if (display_ != nullptr) {
         wl_display_destroy_clients(display_);
     }
@@ -241,12 +245,12 @@ Server::~Server() {
     }
     outputs_.clear();
     presentation_.reset();
+    dmabuf_feedback_.reset();
     gate_.reset();
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
     client_log_.reset();
     new_xdg_surface_.disconnect();
-    layout_change_.disconnect();
     // The scene listens to the layout: the layout goes first.
     if (output_layout_ != nullptr) {
         wlr_output_layout_destroy(output_layout_);
@@ -271,6 +275,34 @@ Server::~Server() {
     }
 }
 
+void Server::create_buffer_globals() {
+    // What wlr_renderer_init_wl_display does, but keeping the linux-dmabuf
+    // global: sluice sets per-surface feedback on it.
+    wl_display_init_shm(display_);
+    size_t count = 0;
+    const uint32_t *formats = wlr_renderer_get_shm_texture_formats(renderer_, &count);
+    for (size_t i = 0; formats != nullptr && i < count; ++i) {
+        // ARGB8888 and XRGB8888 are always there, and are the two whose
+        // wl_shm codes differ from their DRM fourcc.
+        if (formats[i] != DRM_FORMAT_ARGB8888 && formats[i] != DRM_FORMAT_XRGB8888) {
+            wl_display_add_shm_format(display_, formats[i]);
+        }
+    }
+    if (wlr_renderer_get_dmabuf_texture_formats(renderer_) == nullptr || wlr_renderer_get_drm_fd(renderer_) < 0) {
+        LOG_INFO("render", "linux-dmabuf not offered: the renderer has no DRM device to import dma-bufs with");
+        return;
+    }
+    // wl_drm too, for the EGL clients of older Mesa that still look for it.
+    wlr_drm_create(display_, renderer_);
+    linux_dmabuf_ = wlr_linux_dmabuf_v1_create(display_, renderer_);
+    if (linux_dmabuf_ == nullptr) {
+        LOG_ERROR("render", "cannot create the linux-dmabuf global");
+        return;
+    }
+    dmabuf_feedback_ = std::make_unique<DmabufFeedback>(linux_dmabuf_, renderer_);
+    LOG_INFO("render", "linux-dmabuf v4 offered: the renderer imports dma-bufs");
+}
+
 void Server::create_sync_globals() {
     gate_ = std::make_unique<CommitGate>(display_, sync::FenceWaiterOptions{});
     // sync_files need nothing but the kernel's sync_file support, which
@@ -289,6 +321,11 @@ void Server::on_new_output(wlr_output *output) {
 
 void Server::remove_output(Output *output) {
     LOG_INFO("output", "output %s removed", output->wlr()->name);
+    for (auto &view : views_) {
+        if (view->fullscreen_output() == output->wlr()) {
+            set_fullscreen(view.get(), false);
+        }
+    }
     erase_owned(outputs_, output);
     if (outputs_.empty() && !shutting_down_ && (wlr_backend_is_wl(backend_) || wlr_backend_is_x11(backend_))) {
         // Nested: the last window closing is the user closing sluice.
@@ -324,10 +361,12 @@ void Server::on_new_xdg_surface(wlr_xdg_surface *surface) {
 void Server::remove_view(View *view) {
     seat_->forget_view(view);
     erase_owned(views_, view);
+    update_occlusion();
 }
 
 void Server::view_unmapped(View *view) {
     seat_->forget_view(view);
+    update_occlusion();
     if (seat_->wlr()->keyboard_state.focused_surface == view->surface()) {
         seat_->focus_surface(nullptr);
         // Focus goes back to the topmost window still on screen.
@@ -337,6 +376,118 @@ void Server::view_unmapped(View *view) {
                 break;
             }
         }
+    }
+}
+
+wlr_output *Server::output_of(const View *view) const {
+    wlr_box geo = view->geometry();
+    wlr_output *output =
+        wlr_output_layout_output_at(output_layout_, view->x() + geo.width / 2.0, view->y() + geo.height / 2.0);
+    return output != nullptr ? output : (outputs_.empty() ? nullptr : outputs_.front()->wlr());
+}
+
+void Server::set_fullscreen(View *view, bool fullscreen, wlr_output *output) {
+    if (fullscreen == view->fullscreen()) {
+        return;
+    }
+    if (fullscreen) {
+        wlr_output *target = output != nullptr ? output : output_of(view);
+        wlr_box *box = target != nullptr ? wlr_output_layout_get_box(output_layout_, target) : nullptr;
+        if (box == nullptr) {
+            return;
+        }
+        if (!view->maximized()) {
+            wlr_box geo = view->geometry();
+            view->restore_box_ = {view->x(), view->y(), geo.width, geo.height};
+        }
+        view->fullscreen_output_ = target;
+        view->set_fullscreen_state(true);
+        view->request_size(box->width, box->height);
+        view->move_to(box->x, box->y);
+        LOG_INFO("view", "'%s' fullscreen on %s", view->title().c_str(), target->name);
+        focus_view(view);
+        if (dmabuf_feedback_) {
+            dmabuf_feedback_->update(*view);
+        }
+    } else {
+        view->fullscreen_output_ = nullptr;
+        view->set_fullscreen_state(false);
+        if (view->maximized()) {
+            view->maximized_ = false;
+            set_maximized(view, true);
+        } else {
+            const wlr_box &restore = view->restore_box();
+            view->request_size(restore.width, restore.height);
+            view->move_to(restore.x, restore.y);
+        }
+        LOG_INFO("view", "'%s' left fullscreen", view->title().c_str());
+        if (dmabuf_feedback_) {
+            dmabuf_feedback_->update(*view);
+        }
+    }
+    update_occlusion();
+}
+
+void Server::set_maximized(View *view, bool maximized) {
+    if (maximized == view->maximized()) {
+        return;
+    }
+    view->maximized_ = maximized;
+    view->set_maximized_state(maximized);
+    if (view->fullscreen()) {
+        return; // applied when fullscreen ends
+    }
+    if (maximized) {
+        wlr_output *target = output_of(view);
+        wlr_box *box = target != nullptr ? wlr_output_layout_get_box(output_layout_, target) : nullptr;
+        if (box == nullptr) {
+            return;
+        }
+        wlr_box geo = view->geometry();
+        view->restore_box_ = {view->x(), view->y(), geo.width, geo.height};
+        view->request_size(box->width, box->height);
+        view->move_to(box->x, box->y);
+    } else {
+        const wlr_box &restore = view->restore_box();
+        view->request_size(restore.width, restore.height);
+        view->move_to(restore.x, restore.y);
+    }
+}
+
+void Server::update_occlusion() {
+    auto area_of = [](const View &view) {
+        wlr_box geo = view.geometry();
+        return wlr_box{view.x(), view.y(), geo.width, geo.height};
+    };
+    std::vector<View *> occluded;
+    for (auto &output : outputs_) {
+        wlr_box box = output->layout_box();
+        // The topmost window on this output decides.
+        View *top = nullptr;
+        for (auto &view : views_) {
+            wlr_box area = area_of(*view);
+            wlr_box overlap{};
+            if (view->mapped() && wlr_box_intersection(&overlap, &area, &box)) {
+                top = view.get();
+                break;
+            }
+        }
+        bool cover = top != nullptr && top->fullscreen_output() == output->wlr();
+        output->set_background_visible(!cover);
+        if (!cover) {
+            continue;
+        }
+        for (auto &view : views_) {
+            wlr_box area = area_of(*view);
+            wlr_box overlap{};
+            if (view.get() != top && wlr_box_intersection(&overlap, &area, &box) && overlap.width == area.width &&
+                overlap.height == area.height) {
+                occluded.push_back(view.get());
+            }
+        }
+    }
+    for (auto &view : views_) {
+        view->set_occluded(std::find(occluded.begin(), occluded.end(), view.get()) != occluded.end());
     }
 }
 
@@ -363,6 +514,7 @@ void Server::focus_view(View *view) {
     wlr_scene_node_raise_to_top(view->node());
     view->set_activated(true);
     seat_->focus_surface(view->surface());
+    update_occlusion();
 }
 
 void Server::cycle_focus() {
@@ -421,8 +573,12 @@ bool Server::surface_position(wlr_surface *surface, int &lx, int &ly) const {
             },
             &search);
         if (search.found) {
+            // The iterator's coordinates already include the view node's
+            // own position: only its parent's is missing.
             int nx = 0, ny = 0;
-            wlr_scene_node_coords(view->node(), &nx, &ny);
+            if (view->node()->parent != nullptr) {
+                wlr_scene_node_coords(view->node()->parent, &nx, &ny);
+            }
             lx = nx + search.sx;
             ly = ny + search.sy;
             return true;
@@ -438,9 +594,13 @@ void Server::initial_position(int width, int height, int &x, int &y) const {
     }
     x = box.x + (box.width - width) / 2;
     y = box.y + (box.height - height) / 2;
-    // Cascade: a window exactly on top of another would hide it.
+    // Cascade: a window exactly on top of another would hide it. A cascade
+    // that would leave the output starts again from its top-left corner
+    // (one step further in each round), so every window stays on screen
+    // and keeps getting frames.
+    int round = 0;
     bool occupied = true;
-    while (occupied) {
+    while (occupied && round < 64) {
         occupied = false;
         for (const auto &view : views_) {
             if (view->mapped() && view->x() == x && view->y() == y) {
@@ -449,6 +609,11 @@ void Server::initial_position(int width, int height, int &x, int &y) const {
                 occupied = true;
                 break;
             }
+        }
+        if (occupied && (x + width > box.x + box.width || y + height > box.y + box.height)) {
+            ++round;
+            x = box.x + 32 * (round - 1) % std::max(1, box.width - width);
+            y = box.y;
         }
     }
 }
@@ -512,12 +677,16 @@ void Server::announce_ready() {
 }
 
 int Server::run() {
-    if (!open_socket()) {
-        return 1;
+    // Before the socket opens, so that it sees every client.
+    control_ = std::make_unique<control::Control>(*this);
+    if (options_.wayland_socket) {
+        if (!open_socket()) {
+            return 1;
+        }
+        // Nested backends read WAYLAND_DISPLAY/DISPLAY when created, which was
+        // before this point, so overwriting them now is safe.
+        setenv("WAYLAND_DISPLAY", socket_.c_str(), 1);
     }
-    // Nested backends read WAYLAND_DISPLAY/DISPLAY when created, which was
-    // before this point, so overwriting them now is safe.
-    setenv("WAYLAND_DISPLAY", socket_.c_str(), 1);
 
     LOG_INFO("core", "starting the %s backend", to_string(options_.backend));
     if (!wlr_backend_start(backend_)) {
@@ -527,6 +696,9 @@ int Server::run() {
     add_configured_outputs();
     if (outputs_.empty()) {
         LOG_INFO("core", "no outputs yet; clients can connect and will be shown when one appears");
+    }
+    if (!control_->start(socket_)) {
+        return 1;
     }
     announce_ready();
 

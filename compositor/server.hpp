@@ -16,8 +16,13 @@ class LinuxDrmSyncobjManager;
 class LinuxExplicitSyncV1;
 } // namespace protocols
 
+namespace control {
+class Control;
+} // namespace control
+
 class ClientLog;
 class CommitGate;
+class DmabufFeedback;
 class Presentation;
 class Output;
 class Seat;
@@ -48,7 +53,6 @@ public:
     wlr_scene *scene() const { return scene_; }
     wlr_output_layout *output_layout() const { return output_layout_; }
     wlr_scene_node *view_layer() const { return view_layer_; }
-    wlr_scene_node *background_layer() const { return background_layer_; }
     Seat &seat() const { return *seat_; }
     CommitGate &gate() const { return *gate_; }
     Presentation &presentation() const { return *presentation_; }
@@ -60,6 +64,13 @@ public:
     void view_unmapped(View *view);
     void focus_view(View *view);
     void cycle_focus();
+    // Grants or ends fullscreen (on `output`, or the one the view is on)
+    // and maximized; both restore the window's previous box when ended.
+    void set_fullscreen(View *view, bool fullscreen, wlr_output *output = nullptr);
+    void set_maximized(View *view, bool maximized);
+    // A fullscreen window on top of its output hides what is under it
+    // there, background included: the scene can then scan it out as it is.
+    void update_occlusion();
     void close_focused_view();
     // The view and surface under a layout point, if any.
     View *view_at(double lx, double ly, wlr_surface **surface, double *sx, double *sy);
@@ -69,6 +80,9 @@ public:
     void initial_position(int width, int height, int &x, int &y) const;
 
     void remove_output(Output *output);
+    // The output a view mostly sits on (or the first one).
+    wlr_output *output_of(const View *view) const;
+    const std::list<std::unique_ptr<Output>> &outputs() const { return outputs_; }
 
 private:
     explicit Server(const Options &options);
@@ -77,6 +91,7 @@ private:
     bool create_renderer();
     void create_globals();
     void create_sync_globals();
+    void create_buffer_globals();
     void add_configured_outputs();
     void on_new_output(wlr_output *output);
     void on_new_xdg_surface(wlr_xdg_surface *surface);
@@ -93,7 +108,6 @@ private:
     wlr_allocator *allocator_ = nullptr;
     wlr_compositor *compositor_ = nullptr;
     wlr_scene *scene_ = nullptr;
-    wlr_scene_node *background_layer_ = nullptr;
     wlr_scene_node *view_layer_ = nullptr;
     wlr_output_layout *output_layout_ = nullptr;
     wlr_xdg_shell *xdg_shell_ = nullptr;
@@ -105,14 +119,17 @@ private:
     std::unique_ptr<Seat> seat_;
     std::unique_ptr<CommitGate> gate_;
     std::unique_ptr<Presentation> presentation_;
+    wlr_linux_dmabuf_v1 *linux_dmabuf_ = nullptr;
+    std::unique_ptr<DmabufFeedback> dmabuf_feedback_;
     std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
     std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
     std::unique_ptr<ClientLog> client_log_;
     std::unique_ptr<Startup> startup_;
+    // sluicectl's control socket, virtual input, --exit-when-empty.
+    std::unique_ptr<control::Control> control_;
 
     Listener new_output_;
     Listener new_xdg_surface_;
-    Listener layout_change_;
     Listener new_xwayland_surface_;
     Listener xwayland_ready_;
     wl_event_source *sigint_ = nullptr;

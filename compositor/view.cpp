@@ -35,6 +35,13 @@ void View::move_to(int x, int y) {
     moved();
 }
 
+void View::set_occluded(bool occluded) {
+    occluded_ = occluded;
+    if (node_ != nullptr) {
+        wlr_scene_node_set_enabled(node_, mapped_ && !occluded_);
+    }
+}
+
 void View::on_map() {
     mapped_ = true;
     if (!placed_) {
@@ -47,7 +54,7 @@ void View::on_map() {
     } else {
         move_to(x_, y_);
     }
-    wlr_scene_node_set_enabled(node_, true);
+    wlr_scene_node_set_enabled(node_, !occluded_);
     LOG_INFO("view", "mapped '%s' at %d,%d", title().c_str(), x_, y_);
     server_.focus_view(this);
 }

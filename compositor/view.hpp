@@ -27,7 +27,20 @@ public:
     virtual void close() = 0;
     virtual std::string title() const = 0;
 
+    // Fullscreen and maximized are asked for by the client and granted by
+    // the server (Server::set_fullscreen / set_maximized); the shell only
+    // tells its client.
+    virtual void set_fullscreen_state(bool fullscreen) { (void)fullscreen; }
+    virtual void set_maximized_state(bool maximized) { (void)maximized; }
+
     bool mapped() const { return mapped_; }
+    bool fullscreen() const { return fullscreen_output_ != nullptr; }
+    wlr_output *fullscreen_output() const { return fullscreen_output_; }
+    bool maximized() const { return maximized_; }
+    // Where the window was before it went fullscreen or maximized.
+    const wlr_box &restore_box() const { return restore_box_; }
+    // Hidden behind a fullscreen window (so that it can be scanned out).
+    void set_occluded(bool occluded);
     int x() const { return x_; }
     int y() const { return y_; }
     // Moves the window geometry's top-left corner to (x, y) in the layout.
@@ -54,6 +67,12 @@ private:
     Listener node_destroy_;
     bool mapped_ = false;
     bool placed_ = false;
+    bool occluded_ = false;
+    bool maximized_ = false;
+    wlr_output *fullscreen_output_ = nullptr;
+    wlr_box restore_box_{};
+
+    friend class Server;
     int x_ = 0;
     int y_ = 0;
 };

@@ -11,7 +11,10 @@ XdgView::XdgView(Server &server, wlr_xdg_surface *xdg_surface)
     // Popups find the scene node to parent themselves to through data.
     xdg_surface_->data = node();
 
-    map_.connect(&xdg_surface_->events.map, [this](void *) { on_map(); });
+    map_.connect(&xdg_surface_->events.map, [this](void *) {
+        on_map();
+        apply_requested_state();
+    });
     unmap_.connect(&xdg_surface_->events.unmap, [this](void *) { on_unmap(); });
     destroy_.connect(&xdg_surface_->events.destroy, [this](void *) { server_.remove_view(this); });
 
@@ -24,12 +27,22 @@ XdgView::XdgView(Server &server, wlr_xdg_surface *xdg_surface)
         auto *event = static_cast<wlr_xdg_toplevel_resize_event *>(data);
         server_.seat().begin_interactive(this, Seat::Grab::resize, event->edges, event->serial);
     });
-    // Maximize and fullscreen are not offered; xdg-shell still requires a
-    // configure in reply to each request.
-    request_maximize_.connect(&toplevel->events.request_maximize,
-                              [this](void *) { wlr_xdg_surface_schedule_configure(xdg_surface_); });
-    request_fullscreen_.connect(&toplevel->events.request_fullscreen,
-                                [this](void *) { wlr_xdg_surface_schedule_configure(xdg_surface_); });
+    // Before the window maps, the request is remembered by wlroots
+    // (toplevel->requested) and applied at map; xdg-shell still wants a
+    // configure in reply to each request, granted or not.
+    request_maximize_.connect(&toplevel->events.request_maximize, [this](void *) {
+        if (mapped()) {
+            server_.set_maximized(this, xdg_surface_->toplevel->requested.maximized);
+        }
+        wlr_xdg_surface_schedule_configure(xdg_surface_);
+    });
+    request_fullscreen_.connect(&toplevel->events.request_fullscreen, [this](void *data) {
+        auto *event = static_cast<wlr_xdg_toplevel_set_fullscreen_event *>(data);
+        if (mapped()) {
+            server_.set_fullscreen(this, event->fullscreen, event->output);
+        }
+        wlr_xdg_surface_schedule_configure(xdg_surface_);
+    });
 }
 
 XdgView::~XdgView() { xdg_surface_->data = nullptr; }
@@ -43,6 +56,21 @@ wlr_box XdgView::geometry() const {
 void XdgView::set_activated(bool activated) { wlr_xdg_toplevel_set_activated(xdg_surface_, activated); }
 
 void XdgView::request_size(int width, int height) { wlr_xdg_toplevel_set_size(xdg_surface_, width, height); }
+
+void XdgView::set_fullscreen_state(bool fullscreen) {
+    wlr_xdg_toplevel_set_fullscreen(xdg_surface_, fullscreen);
+}
+
+void XdgView::set_maximized_state(bool maximized) { wlr_xdg_toplevel_set_maximized(xdg_surface_, maximized); }
+
+void XdgView::apply_requested_state() {
+    const wlr_xdg_toplevel_requested &requested = xdg_surface_->toplevel->requested;
+    if (requested.fullscreen) {
+        server_.set_fullscreen(this, true, requested.fullscreen_output);
+    } else if (requested.maximized) {
+        server_.set_maximized(this, true);
+    }
+}
 
 void XdgView::close() { wlr_xdg_toplevel_send_close(xdg_surface_); }
 

@@ -18,12 +18,17 @@ public:
     void request_size(int width, int height) override;
     void close() override;
     std::string title() const override;
+    void set_fullscreen_state(bool fullscreen) override;
+    void set_maximized_state(bool maximized) override;
 
     // Keeps a new popup (of this toplevel or of one of its popups) inside
     // the output the toplevel is on.
     void constrain_popup(wlr_xdg_popup *popup) const;
 
 private:
+    // A client may ask for fullscreen or maximized before it maps.
+    void apply_requested_state();
+
     wlr_xdg_surface *xdg_surface_;
 
     Listener map_;

@@ -41,7 +41,10 @@ std::string SluiceTest::keep_image(const Image &image, std::string_view label) c
     // Kept outside the scratch directory, which goes with the fixture; the
     // meson build directory is the working directory of `meson test`.
     const char *dir_env = std::getenv("SLUICE_TEST_ARTIFACTS");
-    const std::filesystem::path dir = dir_env && *dir_env ? dir_env : "protocol-artifacts";
+    // Outside meson (a test binary run by hand) the pictures go to /tmp,
+    // never into whatever directory the developer happens to be in.
+    const std::filesystem::path dir =
+        dir_env && *dir_env ? std::filesystem::path(dir_env) : std::filesystem::temp_directory_path() / "sluice-test-artifacts";
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();

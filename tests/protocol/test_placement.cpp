@@ -1,10 +1,13 @@
 // Where windows appear and that they go away: what a user sees through
 // screencopy, checked pixel by pixel against sluice's placement rules.
+#include <algorithm>
+#include <vector>
 #include <chrono>
 #include <memory>
 #include <utility>
 
 #include "fixture.hpp"
+#include "frame.hpp"
 
 namespace sluice::test {
 namespace {
@@ -121,6 +124,30 @@ TEST_F(Placement, SamePositionCascadesBy32)
     EXPECT_EQ(img.bounding_box(red), std::optional<Rect>(r1)) << keep_image(img, "screen");
     EXPECT_TRUE(img.all({r1.x, r1.y, 200, 32}, red)) << img.mismatch({r1.x, r1.y, 200, 32}, red);
     EXPECT_TRUE(img.all({r2.x, r2.y, 200, 32}, green)) << img.mismatch({r2.x, r2.y, 200, 32}, green);
+}
+
+TEST_F(Placement, CascadeWrapsInsideTheOutput)
+{
+    // Twenty windows cascade past the output's corner: those that would
+    // leave it start again at the top, so every one is on screen and keeps
+    // getting frame callbacks.
+    auto c = connect();
+    std::vector<std::unique_ptr<ShmBuffer>> buffers;
+    std::vector<std::unique_ptr<Toplevel>> windows;
+    for (int i = 0; i < 20; ++i) {
+        buffers.push_back(std::make_unique<ShmBuffer>(c->shm(), 200, 150));
+        buffers.back()->fill(red);
+        windows.push_back(std::make_unique<Toplevel>(*c));
+        ASSERT_TRUE(windows.back()->map(*buffers.back())) << "window " << i;
+    }
+    std::vector<std::unique_ptr<FrameCallback>> frames;
+    for (auto &window : windows) {
+        frames.push_back(std::make_unique<FrameCallback>(window->surface()));
+        window->commit();
+    }
+    ASSERT_TRUE(c->dispatch_until([&] {
+        return std::all_of(frames.begin(), frames.end(), [](const auto &f) { return f->done(); });
+    })) << "every window is on the output and gets its frame";
 }
 
 TEST_F(Placement, CascadeAppliesAcrossClients)

@@ -1,0 +1,149 @@
+#include "frame_renderer.hpp"
+
+#include <vector>
+
+#include "log.hpp"
+
+namespace sluice {
+
+namespace {
+
+struct VisibleSurface {
+    wlr_surface *surface;
+    int x, y;
+};
+
+void scissor_output(wlr_output *output, wlr_renderer *renderer, const pixman_box32_t &rect) {
+    wlr_box box = {rect.x1, rect.y1, rect.x2 - rect.x1, rect.y2 - rect.y1};
+    int width = 0, height = 0;
+    wlr_output_transformed_resolution(output, &width, &height);
+    wlr_box_transform(&box, &box, wlr_output_transform_invert(output->transform), width, height);
+    wlr_renderer_scissor(renderer, &box);
+}
+
+} // namespace
+
+wlr_surface *FrameRenderer::scanout_candidate(std::string &reason) const {
+    wlr_output *output = scene_output_->output;
+    std::vector<VisibleSurface> visible;
+    wlr_scene_output_for_each_surface(
+        scene_output_,
+        [](wlr_surface *surface, int sx, int sy, void *data) {
+            static_cast<std::vector<VisibleSurface> *>(data)->push_back({surface, sx, sy});
+        },
+        &visible);
+    if (visible.empty()) {
+        return nullptr; // nothing to propose
+    }
+    if (visible.size() > 1) {
+        reason = std::to_string(visible.size()) + " surfaces are visible";
+        return nullptr;
+    }
+    const VisibleSurface &only = visible.front();
+    wlr_surface *surface = only.surface;
+    int width = 0, height = 0;
+    wlr_output_effective_resolution(output, &width, &height);
+    if (only.x != 0 || only.y != 0 || surface->current.width != width || surface->current.height != height) {
+        reason = "the surface does not cover the output exactly";
+        return nullptr;
+    }
+    if (surface->buffer == nullptr) {
+        reason = "the surface has no buffer";
+        return nullptr;
+    }
+    if (surface->current.viewport.has_src || surface->current.transform != output->transform ||
+        surface->buffer->base.width != output->width || surface->buffer->base.height != output->height) {
+        reason = "the buffer would need scaling, cropping or rotating";
+        return nullptr;
+    }
+    return surface;
+}
+
+bool FrameRenderer::try_scanout(wlr_surface *surface, std::string &reason, const BeforeScanout &before_scanout) {
+    wlr_output *output = scene_output_->output;
+    wlr_output_attach_buffer(output, &surface->buffer->base);
+    if (!wlr_output_test(output)) {
+        wlr_output_rollback(output);
+        reason = output->attach_render_locks > 0
+                     ? "a screen capture needs a composited frame"
+                     : "the primary plane refused the buffer (test commit failed)";
+        return false;
+    }
+    before_scanout(surface);
+    if (!wlr_output_commit(output)) {
+        reason = "the commit failed";
+        return false;
+    }
+    return true;
+}
+
+bool FrameRenderer::render(const float clear_color[4]) {
+    wlr_output *output = scene_output_->output;
+    wlr_renderer *renderer = output->renderer;
+    bool needs_frame = false;
+    pixman_region32_t damage;
+    pixman_region32_init(&damage);
+    if (!wlr_output_damage_attach_render(scene_output_->damage, &needs_frame, &damage)) {
+        pixman_region32_fini(&damage);
+        return false;
+    }
+    if (!needs_frame) {
+        pixman_region32_fini(&damage);
+        wlr_output_rollback(output);
+        return false;
+    }
+
+    wlr_renderer_begin(renderer, output->width, output->height);
+    int count = 0;
+    const pixman_box32_t *rects = pixman_region32_rectangles(&damage, &count);
+    for (int i = 0; i < count; ++i) {
+        scissor_output(output, renderer, rects[i]);
+        wlr_renderer_clear(renderer, clear_color);
+    }
+    wlr_scene_render_output(scene_output_->scene, output, scene_output_->x, scene_output_->y, &damage);
+    wlr_output_render_software_cursors(output, &damage);
+    wlr_renderer_end(renderer);
+    pixman_region32_fini(&damage);
+
+    int width = 0, height = 0;
+    wlr_output_transformed_resolution(output, &width, &height);
+    pixman_region32_t frame_damage;
+    pixman_region32_init(&frame_damage);
+    wlr_region_transform(&frame_damage, &scene_output_->damage->current,
+                         wlr_output_transform_invert(output->transform), width, height);
+    wlr_output_set_damage(output, &frame_damage);
+    pixman_region32_fini(&frame_damage);
+    return wlr_output_commit(output);
+}
+
+FrameResult FrameRenderer::commit(wlr_scene_output *scene_output, const float clear_color[4],
+                                  const BeforeScanout &before_scanout) {
+    scene_output_ = scene_output;
+    FrameResult result;
+    wlr_surface *candidate = scanout_candidate(result.no_scanout_reason);
+    if (candidate != nullptr && try_scanout(candidate, result.no_scanout_reason, before_scanout)) {
+        result.committed = result.scanned_out = true;
+    }
+    if (result.scanned_out != was_scanned_out_) {
+        LOG_INFO("render", "%s: direct scan-out %s", scene_output_->output->name,
+                  result.scanned_out ? "on" : "off");
+        if (!result.scanned_out) {
+            // The composited frame must redraw what the plane showed.
+            wlr_output_damage_add_whole(scene_output_->damage);
+        }
+        was_scanned_out_ = result.scanned_out;
+    }
+    if (result.no_scanout_reason != last_reason_) {
+        if (!result.no_scanout_reason.empty()) {
+            LOG_INFO("render", "%s: not scanned out: %s", scene_output_->output->name,
+                      result.no_scanout_reason.c_str());
+        }
+        last_reason_ = result.no_scanout_reason;
+    }
+    if (!result.scanned_out) {
+        result.committed = render(clear_color);
+    }
+    return result;
+}
+
+} // namespace sluice

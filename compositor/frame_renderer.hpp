@@ -1,0 +1,51 @@
+// One output frame from the scene, as wlroots' wlr_scene_output_commit does
+// it, with what sluice needs on top:
+//  - the background is the clear colour of the damaged area, not a scene
+//    rectangle (with wlr_renderer 0.15's pixman a rectangle costs a full
+//    output image allocated and filled every frame);
+//  - direct scan-out is a proposal checked with a test commit, and when it
+//    is refused the reason is kept and logged.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "wlroots/wlr.hpp"
+
+namespace sluice {
+
+struct FrameResult {
+    bool committed = false;   // a new frame went to the output
+    bool scanned_out = false; // ... as a client buffer on the primary plane
+    // Why the frame was not scanned out (empty when it was, or when there
+    // was no candidate to begin with).
+    std::string no_scanout_reason;
+};
+
+class FrameRenderer {
+public:
+    FrameRenderer() = default;
+
+    // Called with the surface whose buffer is about to be scanned out, after
+    // the test commit accepted it and before the real one: some backends
+    // (headless) report presentation from inside the commit.
+    using BeforeScanout = std::function<void(wlr_surface *)>;
+
+    // Renders (or scans out) the scene output's next frame and commits it
+    // if anything changed.
+    FrameResult commit(wlr_scene_output *scene_output, const float clear_color[4],
+                       const BeforeScanout &before_scanout);
+
+private:
+    // The one surface that exactly covers the output, if any; else the
+    // reason there is none.
+    wlr_surface *scanout_candidate(std::string &reason) const;
+    bool try_scanout(wlr_surface *surface, std::string &reason, const BeforeScanout &before_scanout);
+    bool render(const float clear_color[4]);
+
+    wlr_scene_output *scene_output_ = nullptr;
+    bool was_scanned_out_ = false;
+    std::string last_reason_;
+};
+
+} // namespace sluice
