@@ -108,7 +108,7 @@ public:
                                    "an acquire fence or release was set but no buffer is attached");
             return false;
         }
-        if (!facts.buffer_is_dmabuf) {
+        if (acquire && !facts.buffer_is_dmabuf) { // the XML names unsupported_buffer for acquire fences only
             wl_resource_post_error(resource_, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_UNSUPPORTED_BUFFER,
                                    "explicit synchronization needs a linux-dmabuf buffer");
             return false;

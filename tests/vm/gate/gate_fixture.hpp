@@ -1,0 +1,118 @@
+// The fixture of the gate tests: one headless sluice (pixman) per test in
+// the VM guest, the test's own handles on vgem (dumb buffers, fences,
+// syncobj timelines) and sw_sync, and helpers that look at what a user
+// would see. Without those devices (outside the guest) every test skips.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "animator.hpp"
+#include "fenced_window.hpp"
+#include "fixture.hpp"
+#include "process_probe.hpp"
+
+namespace sluice::test {
+
+// Under TCG everything is slow, under ASan slower still; a wait that runs
+// out is a failure, so the waits are long and only bound hangs.
+inline constexpr std::chrono::milliseconds gate_timeout{30000};
+
+inline constexpr int32_t gate_out_w = 640;
+inline constexpr int32_t gate_out_h = 480;
+// Gated windows are larger than the animator's, so that part of them
+// stays visible whatever the stacking.
+inline constexpr int32_t gate_win_w = 200;
+inline constexpr int32_t gate_win_h = 150;
+
+// Window colours (0x00RRGGBB in the dma-buf; opaque on screen).
+inline constexpr uint32_t red = 0x00ff0000;
+inline constexpr uint32_t green = 0x0000ff00;
+inline constexpr uint32_t yellow = 0x00ffff00;
+inline constexpr uint32_t magenta = 0x00ff00ff;
+
+inline constexpr uint32_t opaque(uint32_t xrgb) { return 0xff000000u | xrgb; }
+
+class GateTest : public SluiceTest {
+protected:
+    ServerOptions server_options() const override;
+    void SetUp() override;
+
+    [[nodiscard]] const FenceKit &kit() const { return kit_; }
+    [[nodiscard]] std::unique_ptr<Client> connect_client();
+    // Whether this sluice takes dma-bufs (linux-dmabuf). The gate tests need
+    // it; a renderer that cannot import dma-bufs does not offer it.
+    [[nodiscard]] bool dmabuf_offered();
+    [[nodiscard]] std::unique_ptr<Animator> start_animator();
+
+    // Pixels of `xrgb` on the output now (one screencopy through `observer`).
+    [[nodiscard]] size_t visible(Client &observer, uint32_t xrgb);
+    // Captures until `xrgb` covers at least half a gated window; false on
+    // timeout (with the last capture described in *why).
+    bool wait_shown(Client &observer, uint32_t xrgb, std::string *why = nullptr,
+                    std::chrono::milliseconds timeout = gate_timeout);
+    // Dispatches `client` until `done` (checked at least every 20 ms); false
+    // on timeout or connection error.
+    static bool wait_for(Client &client, const std::function<bool()> &done,
+                         std::chrono::milliseconds timeout = gate_timeout);
+    // The fd table of the sluice process.
+    [[nodiscard]] std::map<int, std::string> sluice_fds(const Client &any_client) const;
+    // sluice's fds once `observer`'s roundtrip is done and two looks 100 ms
+    // apart agree: a client that just disconnected may not have been
+    // handled yet when another one's roundtrip returns.
+    [[nodiscard]] std::map<int, std::string> stable_fds(Client &observer) const;
+    // Polls until sluice holds no fd that `baseline` lacks and no more fds
+    // than it (or the timeout); returns the last look.
+    [[nodiscard]] std::map<int, std::string> wait_fds_back_to(Client &observer,
+                                                             const std::map<int, std::string> &baseline) const;
+    // Whether `now` has an fd `baseline` lacks, or more of them.
+    [[nodiscard]] static bool has_extra_fds(const std::map<int, std::string> &baseline,
+                                            const std::map<int, std::string> &now);
+
+private:
+    FenceKit kit_;
+};
+
+// Checks that the animator had feedback presented at every sequence in
+// (after, upto] and none discarded in between: every output frame of that
+// stretch showed a new frame of it. Empty when so, else what is missing.
+std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto);
+
+// One way of synchronizing, with buffers from one source.
+struct GateCase {
+    SyncKind kind;
+    DmaBufSource source;
+};
+std::ostream &operator<<(std::ostream &os, const GateCase &c);
+// Every kind with vgem buffers, then every kind with udmabufs.
+std::vector<GateCase> all_gate_cases();
+// Every kind, vgem buffers only.
+std::vector<GateCase> vgem_gate_cases();
+std::string gate_case_name(const ::testing::TestParamInfo<GateCase> &info);
+
+// For the tests that run once per case.
+class GateCaseTest : public GateTest, public ::testing::WithParamInterface<GateCase> {
+protected:
+    [[nodiscard]] std::unique_ptr<FencedWindow> make_window(Client &client) const
+    {
+        return make_fenced_window(GetParam().kind, client, kit(), GetParam().source);
+    }
+};
+
+// Skips the test (from the test body) when sluice offers no linux-dmabuf.
+#define GATE_REQUIRE_DMABUF()                                                                              \
+    do {                                                                                                   \
+        if (!dmabuf_offered())                                                                             \
+            GTEST_SKIP() << "sluice offers no zwp_linux_dmabuf_v1 here (its renderer cannot import "        \
+                            "dma-bufs), so no client can hand it a fenced buffer";                          \
+    } while (0)
+
+} // namespace sluice::test
