@@ -21,7 +21,8 @@ namespace sluice {
 // before it is applied.
 class GatedSurface {
 public:
-    GatedSurface(CommitGate &gate, wlr_surface *surface) : gate_(gate), surface_(surface) {
+    GatedSurface(CommitGate &gate, wlr_surface *surface)
+        : gate_(gate), surface_(surface), client_(wl_resource_get_client(surface->resource)) {
         hook_.self = this;
         wlr_addon_init(&hook_.addon, &surface_->addons, &gate_, &addon_impl);
     }
@@ -31,15 +32,28 @@ public:
         return addon != nullptr ? from_addon(addon) : nullptr;
     }
 
+    ~GatedSurface() { account(-static_cast<long>(held_.size())); }
+
     bool holding() const { return !held_.empty(); }
     size_t held_count() const { return held_.size(); }
 
     // Locks the commit now being made; it is applied once `fences` have
-    // signaled and every commit before it has been applied.
+    // signaled and every commit before it has been applied. A fence that
+    // cannot be watched (the fd table is full) keeps the commit locked for
+    // good and disconnects the client: showing the buffer unready is not an
+    // option, and nothing would ever release it.
     void hold(std::vector<protocols::AcquireFence> fences) {
         uint32_t seq = wlr_surface_lock_pending(surface_);
+        if (gate_.held_per_client_[client_] >= max_held_commits_per_client) {
+            LOG_ERROR("sync", "a client holds %zu commits waiting for fences; disconnecting it",
+                      gate_.held_per_client_[client_]);
+            wl_client_post_implementation_error(client_, "more than %zu commits waiting for fences",
+                                                max_held_commits_per_client);
+            return;
+        }
         Held &held = held_.emplace_back();
         held.seq = seq;
+        account(1);
         held.xdg = XdgPendingState::capture(surface_);
         for (auto &fence : fences) {
             auto callback = [this, seq](sync::Result<void> result) {
@@ -57,8 +71,13 @@ public:
                                                   sync::WaitFor::Signaled, callback)
                     : gate_.waiter_.wait_sync_file(std::move(*fence.sync_file), callback);
             if (!wait) {
-                LOG_ERROR("sync", "cannot wait for an acquire fence (%s); not holding the commit for it",
+                LOG_ERROR("sync", "cannot wait for an acquire fence (%s); disconnecting the client",
                           wait.error().message.c_str());
+                wl_client_post_implementation_error(client_, "sluice cannot wait for this fence: %s",
+                                                    wait.error().message.c_str());
+                // Never reaches zero: the commit stays locked until the
+                // surface goes with the client.
+                ++held.remaining;
                 continue;
             }
             held.waits.push_back(std::move(wait).value());
@@ -111,6 +130,7 @@ private:
             // inside their own callback, which they allow.
             Held held = std::move(held_.front());
             held_.pop_front();
+            account(-1);
             if (held.xdg) {
                 held.xdg->restore(surface_);
             }
@@ -132,8 +152,21 @@ private:
         .destroy = &GatedSurface::destroy_addon,
     };
 
+    void account(long change) {
+        auto it = gate_.held_per_client_.find(client_);
+        size_t now = (it != gate_.held_per_client_.end() ? it->second : 0) + change;
+        if (now == 0) {
+            if (it != gate_.held_per_client_.end()) {
+                gate_.held_per_client_.erase(it);
+            }
+        } else {
+            gate_.held_per_client_[client_] = now;
+        }
+    }
+
     CommitGate &gate_;
     wlr_surface *surface_;
+    wl_client *client_;
     std::deque<Held> held_;
     Hook hook_;
 };

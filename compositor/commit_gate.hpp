@@ -10,6 +10,7 @@
 #pragma once
 
 #include <list>
+#include <unordered_map>
 #include <memory>
 
 #include "listener.hpp"
@@ -28,6 +29,10 @@ class LinuxExplicitSyncV1;
 
 class BufferRelease;
 class GatedSurface;
+
+// More commits than this held for one client (every one waits on a fence
+// and costs sluice file descriptors) is a client trying to exhaust sluice.
+inline constexpr size_t max_held_commits_per_client = 256;
 
 struct GateStats {
     uint64_t commits = 0;
@@ -72,6 +77,9 @@ private:
     std::list<std::unique_ptr<BufferRelease>> releases_;
     GateStats stats_;
     bool warned_no_implicit_ = false;
+    // Held commits per client: each costs sluice an fd or two, so a client
+    // may hold only so many before it is disconnected.
+    std::unordered_map<wl_client *, size_t> held_per_client_;
 };
 
 } // namespace sluice

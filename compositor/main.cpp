@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <sys/resource.h>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,22 @@ int main(int argc, char *argv[]) {
         return 0;
     }
 
+    sluice::Options options_with_limit = options;
+    // Every held commit, client buffer and fence costs an fd; a desktop's
+    // worth of clients can outgrow the default soft limit of 1024.
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        options_with_limit.inherited_fd_limit = limit.rlim_cur;
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &raised);
+    }
+
     wlr_log_init(static_cast<wlr_log_importance>(options.log_level), nullptr);
     LOG_INFO("core", "sluice %s, backend %s, renderer %s", SLUICE_VERSION, sluice::to_string(options.backend),
              sluice::to_string(options.renderer));
 
-    auto server = sluice::Server::create(options);
+    auto server = sluice::Server::create(options_with_limit);
     if (!server) {
         return 1;
     }

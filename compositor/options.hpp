@@ -38,6 +38,9 @@ struct Options {
     // Not a command-line option: embedders that hand out client connections
     // themselves (the wlcs module) open no Wayland socket.
     bool wayland_socket = true;
+    // Not options: the file descriptor limit sluice started with (it raises
+    // its own to the hard limit; children get this one back). 0: unknown.
+    unsigned long inherited_fd_limit = 0;
     bool show_help = false;
     bool show_version = false;
 };

@@ -1,6 +1,7 @@
 #include "startup.hpp"
 
 #include <csignal>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +46,13 @@ bool Startup::spawn() {
         sigfillset(&all);
         sigprocmask(SIG_UNBLOCK, &all, nullptr);
         setsid();
+        // The limit sluice raised for itself is not the command's to inherit.
+        if (unsigned long limit = server_.options().inherited_fd_limit; limit != 0) {
+            rlimit original{};
+            getrlimit(RLIMIT_NOFILE, &original);
+            original.rlim_cur = limit;
+            setrlimit(RLIMIT_NOFILE, &original);
+        }
         execl("/bin/sh", "/bin/sh", "-c", command_.c_str(), static_cast<char *>(nullptr));
         _exit(127);
     }

@@ -1,5 +1,7 @@
 #include "render/mapped_buffer.hpp"
 
+#include <poll.h>
+
 #include <utility>
 
 #include "render/log.hpp"
@@ -57,7 +59,21 @@ bool MappedDmabufBuffer::begin_access(uint32_t flags, void **data, uint32_t *for
     if ((flags & WLR_BUFFER_DATA_PTR_ACCESS_WRITE) != 0) {
         return false;
     }
-    if (auto started = sync_(mapping_.fd(), cpu_read_start_flags()); !started) {
+    // DMA_BUF_IOCTL_SYNC's START waits for the buffer's pending writers, on
+    // the event loop. A buffer is only composited once its acquire fences
+    // signaled, so a pending writer here is a client writing into a buffer
+    // that is already on screen (or one whose implicit fences an explicit-
+    // sync client told sluice to ignore): it may spoil its own window, but
+    // must not stop the output for everyone. Read without waiting then.
+    bracketed_ = !writers_pending();
+    if (!bracketed_) {
+        if (!pending_writer_logged_) {
+            RENDER_LOG(WLR_INFO, "a client writes into a %dx%d dma-buf sluice is showing; reading it without "
+                                 "waiting for the writer",
+                       handle_.base.width, handle_.base.height);
+            pending_writer_logged_ = true;
+        }
+    } else if (auto started = sync_(mapping_.fd(), cpu_read_start_flags()); !started) {
         if (!sync_error_logged_) {
             RENDER_LOG(WLR_ERROR, "cannot start a CPU read of a %dx%d dma-buf: %s", handle_.base.width,
                        handle_.base.height, started.error().message.c_str());
@@ -71,7 +87,17 @@ bool MappedDmabufBuffer::begin_access(uint32_t flags, void **data, uint32_t *for
     return true;
 }
 
+bool MappedDmabufBuffer::writers_pending() const {
+    // A dma-buf polls readable once every fence a reader must wait for has
+    // signaled.
+    pollfd fd{mapping_.fd().get(), POLLIN, 0};
+    return ::poll(&fd, 1, 0) == 0;
+}
+
 void MappedDmabufBuffer::end_access() {
+    if (!bracketed_) {
+        return;
+    }
     if (auto ended = sync_(mapping_.fd(), cpu_read_end_flags()); !ended && !sync_error_logged_) {
         RENDER_LOG(WLR_ERROR, "cannot end a CPU read of a %dx%d dma-buf: %s", handle_.base.width,
                    handle_.base.height, ended.error().message.c_str());

@@ -53,12 +53,16 @@ private:
 
     bool begin_access(uint32_t flags, void **data, uint32_t *format, size_t *stride);
     void end_access();
+    bool writers_pending() const;
 
     Handle handle_{};
     wlr_buffer *source_;
     uint32_t drm_format_;
     DmabufMapping mapping_;
     CpuAccessSync sync_;
+    // Whether the current read was bracketed with DMA_BUF_IOCTL_SYNC.
+    bool bracketed_ = false;
+    bool pending_writer_logged_ = false;
     // One log line per buffer for a failing bracket, not one per frame.
     bool sync_error_logged_ = false;
 };
