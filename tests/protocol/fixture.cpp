@@ -21,8 +21,10 @@ void SluiceTest::TearDown()
     if (!server_)
         return;
     bool timed_out = false;
-    const int status = server_->stop(std::chrono::milliseconds{10000}, &timed_out);
-    EXPECT_FALSE(timed_out) << "sluice ignored SIGTERM for 10 s and had to be killed";
+    // Generous: under ASan in the emulated VM, LeakSanitizer's scan at exit
+    // alone can take several seconds on a loaded machine.
+    const int status = server_->stop(std::chrono::milliseconds{60000}, &timed_out);
+    EXPECT_FALSE(timed_out) << "sluice ignored SIGTERM for 60 s and had to be killed";
     EXPECT_TRUE(exited_cleanly(status)) << "sluice, stopped with SIGTERM, " << describe_status(status);
     if (HasFailure()) {
         std::cout << "---- sluice log (" << server_->log_path().string() << ") ----\n"

@@ -302,7 +302,7 @@ TEST_F(WindowManagement, AltEscapeQuits) {
     // sluice exits on its own, with status 0.
     EXPECT_TRUE(app->wait_for_error()) << "the connection closes when sluice quits";
     bool timed_out = false;
-    const int status = server().stop(std::chrono::milliseconds{10000}, &timed_out);
+    const int status = server().stop(std::chrono::milliseconds{60000}, &timed_out);
     EXPECT_FALSE(timed_out);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe_status(status);
 }
