@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <thread>
 #include <functional>
 #include <memory>
 #include <string>
@@ -77,7 +78,15 @@ protected:
     void TearDown() override
     {
         EXPECT_EQ(open_fd_count(), fds_before_) << "the test changed the number of open fds";
-        EXPECT_EQ(thread_count(), threads_before_) << "the test left threads behind";
+        // A joined thread can stay listed in /proc/self/task for a moment
+        // after pthread_join returns (the kernel reaps it just after it
+        // wakes the joiner); give it a second before calling it left behind.
+        int threads = thread_count();
+        for (int i = 0; i < 100 && threads != threads_before_; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            threads = thread_count();
+        }
+        EXPECT_EQ(threads, threads_before_) << "the test left threads behind";
     }
 
 private:
