@@ -16,20 +16,25 @@ void SluiceTest::SetUp()
     }
 }
 
+void stop_and_check(SluiceServer &server)
+{
+    bool timed_out = false;
+    // Generous: under ASan in the emulated VM, LeakSanitizer's scan at exit
+    // alone can take several seconds on a loaded machine.
+    const int status = server.stop(std::chrono::milliseconds{60000}, &timed_out);
+    EXPECT_FALSE(timed_out) << "sluice ignored SIGTERM for 60 s and had to be killed";
+    EXPECT_TRUE(exited_cleanly(status)) << "sluice, stopped with SIGTERM, " << describe_status(status);
+    if (::testing::Test::HasFailure()) {
+        std::cout << "---- sluice log (" << server.log_path().string() << ") ----\n"
+                  << server.log() << "---- end of sluice log ----" << std::endl;
+    }
+}
+
 void SluiceTest::TearDown()
 {
     if (!server_)
         return;
-    bool timed_out = false;
-    // Generous: under ASan in the emulated VM, LeakSanitizer's scan at exit
-    // alone can take several seconds on a loaded machine.
-    const int status = server_->stop(std::chrono::milliseconds{60000}, &timed_out);
-    EXPECT_FALSE(timed_out) << "sluice ignored SIGTERM for 60 s and had to be killed";
-    EXPECT_TRUE(exited_cleanly(status)) << "sluice, stopped with SIGTERM, " << describe_status(status);
-    if (HasFailure()) {
-        std::cout << "---- sluice log (" << server_->log_path().string() << ") ----\n"
-                  << server_->log() << "---- end of sluice log ----" << std::endl;
-    }
+    stop_and_check(*server_);
     server_.reset();
 }
 

@@ -44,6 +44,11 @@ private:
     std::unique_ptr<TempDir> scratch_;
 };
 
+// Stops `server` with SIGTERM and expects it to exit 0 within a minute (not
+// crash, not hang); prints its log when the running test has failed. The
+// end of every fixture that owns a sluice.
+void stop_and_check(SluiceServer &server);
+
 // The position sluice gives a new toplevel of `w`x`h` on an output of
 // `out_w`x`out_h` when nothing sits there yet.
 inline Rect centered(int32_t out_w, int32_t out_h, int32_t w, int32_t h)

@@ -79,9 +79,11 @@ SluiceServer::SluiceServer(ServerOptions options)
         throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
     UniqueFd ready_read(ready[0]), ready_write(ready[1]);
 
-    argv_ = {sluice_binary().string(), "--backend", options.backend, "--renderer", "pixman",
+    argv_ = {sluice_binary().string(), "--backend", options.backend, "--renderer", options.renderer,
              "--socket", socket_, "--outputs", std::to_string(options.outputs),
-             "--mode", options.mode, "--ready-fd", std::to_string(ready_write.get())};
+             "--ready-fd", std::to_string(ready_write.get())};
+    if (!options.mode.empty())
+        argv_.insert(argv_.end(), {"--mode", options.mode});
     argv_.insert(argv_.end(), options.extra_args.begin(), options.extra_args.end());
 
     ProcessSpec spec;

@@ -21,7 +21,9 @@ std::filesystem::path sluice_binary();
 
 struct ServerOptions {
     std::string backend = "headless";
+    std::string renderer = "pixman";
     int outputs = 1;
+    // Empty: no --mode (a DRM output takes its connector's preferred mode).
     std::string mode = "640x480@60";
     std::vector<std::string> extra_args;
     // Extra environment (e.g. WAYLAND_DISPLAY for a nested sluice).
@@ -51,6 +53,7 @@ public:
     [[nodiscard]] std::string log() const { return read_text_file(log_path_); }
     [[nodiscard]] const std::vector<std::string> &argv() const { return argv_; }
     [[nodiscard]] bool running() { return process_ && process_->running(); }
+    [[nodiscard]] pid_t pid() const { return process_ ? process_->pid() : -1; }
 
     // SIGTERM and wait; returns the wait status (the kill needed after the
     // timeout shows as SIGKILL and sets *timed_out). Idempotent.
