@@ -35,6 +35,12 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
     LOG_INFO("output", "%s enabled: %dx%d @ %.3f Hz at %d,%d (%s %s)", output_->name,
              output_->width, output_->height, output_->refresh / 1000.0, box.x, box.y,
              output_->make, output_->model);
+    // Nested backends apply a mode when the parent's window has taken it,
+    // after the commit above; say what the output really became.
+    mode_.connect(&output_->events.mode, [this](void *) {
+        LOG_INFO("output", "%s mode now %dx%d @ %.3f Hz", output_->name, output_->width, output_->height,
+                 output_->refresh / 1000.0);
+    });
 }
 
 Output::~Output() {
@@ -122,6 +128,8 @@ void Output::on_frame() {
                                // The frame is the client's buffer as it is.
                                server_.presentation().frame_zero_copy(output_, seq, surface);
                            });
+    LOG_DEBUG("output", "%s: frame %lu, commit %u: %s", output_->name, static_cast<unsigned long>(frames_), seq,
+              output_->commit_seq == seq ? "committed" : "nothing to commit");
 
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -129,6 +137,16 @@ void Output::on_frame() {
 }
 
 void Output::on_present(wlr_output_event_present *event) {
+    if (wlr_output_is_x11(output_)) {
+        // wlroots 0.15's x11 backend tags each Present request with the
+        // commit sequence from before the commit, one less than the one the
+        // commit gets (every other backend reports the new one). Left alone,
+        // each feedback would wait a frame for the next commit, and an idle
+        // output would never present a client's last commit.
+        ++event->commit_seq;
+    }
+    LOG_DEBUG("output", "%s: commit %u %s (sequence %lu)", output_->name, event->commit_seq,
+              event->presented ? "presented" : "discarded", static_cast<unsigned long>(event->seq));
     // Backends that have no hardware counter (headless) leave the sequence
     // and the refresh period at zero; clients measuring pacing need both,
     // so fill them in from what sluice knows: a count of presented frames

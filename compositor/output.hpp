@@ -55,6 +55,7 @@ private:
 
     Listener frame_;
     Listener present_;
+    Listener mode_;
     Listener destroy_;
 };
 

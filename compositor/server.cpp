@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <optional>
 #include <unistd.h>
 
 #include "client_log.hpp"
@@ -21,6 +22,7 @@
 #include "startup.hpp"
 #include "view.hpp"
 #include "xdg_view.hpp"
+#include "x11_atoms.hpp"
 #include "xwayland_view.hpp"
 
 extern "C" {
@@ -106,7 +108,10 @@ bool Server::create_backend() {
             LOG_ERROR("core", "--backend x11 needs an X server: DISPLAY is not set");
             return false;
         }
-        backend_ = wlr_x11_backend_create(display_, nullptr);
+        {
+            X11BackendAtoms atoms;
+            backend_ = wlr_x11_backend_create(display_, nullptr);
+        }
         break;
     case BackendChoice::drm:
         // wlroots' own session start-up (libseat, waiting for the seat to
@@ -120,9 +125,15 @@ bool Server::create_backend() {
             return false;
         }
         break;
-    case BackendChoice::automatic:
+    case BackendChoice::automatic: {
+        std::optional<X11BackendAtoms> atoms;
+        if (getenv("WAYLAND_DISPLAY") == nullptr && getenv("WAYLAND_SOCKET") == nullptr &&
+            getenv("DISPLAY") != nullptr) {
+            atoms.emplace();  // wlroots will pick its x11 backend
+        }
         backend_ = wlr_backend_autocreate(display_);
         break;
+    }
     }
     if (backend_ == nullptr) {
         LOG_ERROR("core", "cannot create the %s backend", to_string(options_.backend));
