@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <unistd.h>
 
@@ -37,6 +38,16 @@ namespace {
 template <typename T>
 void erase_owned(std::list<std::unique_ptr<T>> &list, T *item) {
     list.remove_if([item](const std::unique_ptr<T> &owned) { return owned.get() == item; });
+}
+
+bool has_drm_card() {
+    std::error_code ec;
+    for (const auto &entry : std::filesystem::directory_iterator("/dev/dri", ec)) {
+        if (entry.path().filename().string().starts_with("card")) {
+            return true;
+        }
+    }
+    return false;
 }
 
 int on_terminate_signal(int signal, void *data) {
@@ -118,10 +129,16 @@ bool Server::create_backend() {
         // become active, GPU discovery) is what a session needs; ask it for
         // exactly the DRM and libinput backends.
         setenv("WLR_BACKENDS", "drm,libinput", 1);
+        if (getenv("WLR_DRM_DEVICES") == nullptr && !has_drm_card()) {
+            // wlroots would wait 10 s for one to be hot-plugged first.
+            LOG_ERROR("core", "cannot start a DRM session: no DRM device (/dev/dri/card*) on this machine; "
+                              "use --backend headless, or run nested under a Wayland or X11 session");
+            return false;
+        }
         backend_ = wlr_backend_autocreate(display_);
         if (backend_ == nullptr) {
             LOG_ERROR("core", "cannot start a DRM session: no seat could be opened (is seatd or logind "
-                              "running, and may this user use it?) or no DRM device was found in /dev/dri");
+                              "running, and may this user use it?) or no usable DRM device was found");
             return false;
         }
         break;

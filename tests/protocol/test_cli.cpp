@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,43 @@ INSTANTIATE_TEST_SUITE_P(
                       BadArgs{"OutputsNotANumber", {"--backend", "headless", "--outputs", "two"}, "two"},
                       BadArgs{"MissingValue", {"--backend", "headless", "--socket"}, "--socket"}),
     [](const ::testing::TestParamInfo<BadArgs> &info) { return std::string(info.param.name); });
+
+// A backend that cannot start here says why in one error line and exits 1,
+// without waiting for devices that will not come.
+struct MissingBackend {
+    const char *name;
+    const char *backend;
+    const char *mentioned;
+};
+
+class CliBackendUnavailable : public ::testing::TestWithParam<MissingBackend> {};
+
+TEST_P(CliBackendUnavailable, ExitsWithAClearError)
+{
+    const MissingBackend &missing = GetParam();
+    if (std::string(missing.backend) == "drm") {
+        std::error_code ec;
+        for (const auto &entry : std::filesystem::directory_iterator("/dev/dri", ec)) {
+            if (entry.path().filename().string().starts_with("card"))
+                GTEST_SKIP() << "this machine has a DRM device (" << entry.path() << "); the session is tested in the VM";
+        }
+    }
+    const CliRun r = run_sluice({"--backend", missing.backend});
+    ASSERT_FALSE(r.timed_out) << "sluice did not give up within run_sluice's timeout";
+    ASSERT_TRUE(WIFEXITED(r.status)) << describe_status(r.status) << "\nstderr: " << r.err;
+    EXPECT_EQ(WEXITSTATUS(r.status), 1) << "stderr: " << r.err;
+    EXPECT_NE(r.err.find(std::string("[ERROR] [compositor/server.cpp")), std::string::npos)
+        << "sluice's own error line is missing:\n" << r.err;
+    EXPECT_NE(r.err.find(missing.mentioned), std::string::npos) << "the error should name '" << missing.mentioned
+                                                                << "':\n" << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, CliBackendUnavailable,
+    ::testing::Values(MissingBackend{"DrmWithoutDevice", "drm", "/dev/dri"},
+                      MissingBackend{"X11WithoutDisplay", "x11", "DISPLAY is not set"},
+                      MissingBackend{"WaylandWithoutParent", "wayland", "WAYLAND_DISPLAY is not set"}),
+    [](const ::testing::TestParamInfo<MissingBackend> &info) { return std::string(info.param.name); });
 
 } // namespace
 } // namespace sluice::test
