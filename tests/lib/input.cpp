@@ -150,8 +150,13 @@ const wl_keyboard_listener SeatObserver::keyboard_listener = {
 };
 
 const wl_pointer_listener SeatObserver::pointer_listener = {
-    .enter = [](void *data, wl_pointer *, uint32_t, wl_surface *surface, wl_fixed_t,
-                wl_fixed_t) { static_cast<SeatObserver *>(data)->pointer_focus_ = surface; },
+    .enter =
+        [](void *data, wl_pointer *, uint32_t, wl_surface *surface, wl_fixed_t sx, wl_fixed_t sy) {
+            auto *self = static_cast<SeatObserver *>(data);
+            self->pointer_focus_ = surface;
+            self->pointer_x_ = wl_fixed_to_double(sx);
+            self->pointer_y_ = wl_fixed_to_double(sy);
+        },
     .leave =
         [](void *data, wl_pointer *, uint32_t, wl_surface *surface) {
             auto *self = static_cast<SeatObserver *>(data);
@@ -159,7 +164,12 @@ const wl_pointer_listener SeatObserver::pointer_listener = {
                 self->pointer_focus_ = nullptr;
             }
         },
-    .motion = [](void *, wl_pointer *, uint32_t, wl_fixed_t, wl_fixed_t) {},
+    .motion =
+        [](void *data, wl_pointer *, uint32_t, wl_fixed_t sx, wl_fixed_t sy) {
+            auto *self = static_cast<SeatObserver *>(data);
+            self->pointer_x_ = wl_fixed_to_double(sx);
+            self->pointer_y_ = wl_fixed_to_double(sy);
+        },
     .button =
         [](void *data, wl_pointer *, uint32_t, uint32_t, uint32_t button, uint32_t state) {
             if (state == WL_POINTER_BUTTON_STATE_PRESSED) {

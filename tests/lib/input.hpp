@@ -89,6 +89,9 @@ public:
 
     [[nodiscard]] wl_surface *keyboard_focus() const { return keyboard_focus_; }
     [[nodiscard]] wl_surface *pointer_focus() const { return pointer_focus_; }
+    // Surface-local position of the last wl_pointer.enter or motion.
+    [[nodiscard]] double pointer_x() const { return pointer_x_; }
+    [[nodiscard]] double pointer_y() const { return pointer_y_; }
     // Keys pressed while focused, as evdev codes.
     [[nodiscard]] const std::vector<uint32_t> &keys_pressed() const { return keys_; }
     [[nodiscard]] const std::vector<uint32_t> &buttons_pressed() const { return buttons_; }
@@ -106,6 +109,8 @@ private:
     wl_pointer *pointer_ = nullptr;
     wl_surface *keyboard_focus_ = nullptr;
     wl_surface *pointer_focus_ = nullptr;
+    double pointer_x_ = -1;
+    double pointer_y_ = -1;
     std::vector<uint32_t> keys_;
     std::vector<uint32_t> buttons_;
     uint32_t keyboard_enters_ = 0;

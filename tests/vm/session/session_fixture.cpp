@@ -127,7 +127,12 @@ void SessionTest::start(const SessionOptions &options)
     server.backend = "drm";
     server.renderer = options.renderer;
     server.mode.clear(); // the connector's preferred mode
-    server.extra_args = options.extra_args;
+    // For digging into a failure: SLUICE_SESSION_LOG_LEVEL=debug (run-in-vm
+    // passes SLUICE_* into the guest) makes the log printed on failure tell
+    // what libinput, the DRM backend and the seat did.
+    if (const char *level = std::getenv("SLUICE_SESSION_LOG_LEVEL"); level != nullptr && *level != '\0')
+        server.extra_args = {"--log-level", level};
+    server.extra_args.insert(server.extra_args.end(), options.extra_args.begin(), options.extra_args.end());
     server.ready_timeout = options.ready_timeout;
     server.env = {
         {"WLR_DRM_DEVICES", vkms_card},
