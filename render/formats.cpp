@@ -31,7 +31,38 @@ constexpr std::array<std::pair<uint32_t, uint32_t>, 16> kPackedFormats{{
     {DRM_FORMAT_BGR888, 3},
 }};
 
+// The same pairs as wlroots 0.15's pixman renderer (render/pixman/
+// pixel_format.c, little-endian), so a texture reads exactly what a buffer
+// allocated for that renderer holds.
+constexpr std::array<std::pair<uint32_t, pixman_format_code_t>, 14> kPixmanFormats{{
+    {DRM_FORMAT_ARGB8888, PIXMAN_a8r8g8b8},
+    {DRM_FORMAT_XRGB8888, PIXMAN_x8r8g8b8},
+    {DRM_FORMAT_ABGR8888, PIXMAN_a8b8g8r8},
+    {DRM_FORMAT_XBGR8888, PIXMAN_x8b8g8r8},
+    {DRM_FORMAT_RGBA8888, PIXMAN_r8g8b8a8},
+    {DRM_FORMAT_RGBX8888, PIXMAN_r8g8b8x8},
+    {DRM_FORMAT_BGRA8888, PIXMAN_b8g8r8a8},
+    {DRM_FORMAT_BGRX8888, PIXMAN_b8g8r8x8},
+    {DRM_FORMAT_RGB565, PIXMAN_r5g6b5},
+    {DRM_FORMAT_BGR565, PIXMAN_b5g6r5},
+    {DRM_FORMAT_ARGB2101010, PIXMAN_a2r10g10b10},
+    {DRM_FORMAT_XRGB2101010, PIXMAN_x2r10g10b10},
+    {DRM_FORMAT_ABGR2101010, PIXMAN_a2b10g10r10},
+    {DRM_FORMAT_XBGR2101010, PIXMAN_x2b10g10r10},
+}};
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the DRM/pixman format pairs assume little-endian");
+
 } // namespace
+
+std::optional<PixmanFormat> pixman_format_of(uint32_t drm_format) {
+    for (const auto &[format, code] : kPixmanFormats) {
+        if (format == drm_format) {
+            return PixmanFormat{code, PIXMAN_FORMAT_A(code) != 0};
+        }
+    }
+    return std::nullopt;
+}
 
 std::optional<uint32_t> packed_bytes_per_pixel(uint32_t drm_format) {
     for (const auto &[format, bpp] : kPackedFormats) {

@@ -14,6 +14,16 @@ namespace sluice::render {
 // lay out, or nullopt (YUV, multi-plane, compressed, unknown).
 [[nodiscard]] std::optional<uint32_t> packed_bytes_per_pixel(uint32_t drm_format);
 
+// How pixman names a DRM format's layout in memory, and whether its pixels
+// carry alpha (an opaque format may be copied with PIXMAN_OP_SRC). Little-
+// endian hosts only, as wlroots 0.15's own table: DRM formats are defined
+// little-endian, and several have no pixman equivalent on big-endian.
+struct PixmanFormat {
+    pixman_format_code_t code;
+    bool has_alpha;
+};
+[[nodiscard]] std::optional<PixmanFormat> pixman_format_of(uint32_t drm_format);
+
 // The formats of `pixman` (its shm texture formats, i.e. what its texture
 // code reads) whose layout sluice knows.
 [[nodiscard]] std::vector<uint32_t> cpu_importable_formats(wlr_renderer *pixman);

@@ -1,8 +1,8 @@
-// A client's dma-buf dressed as a data-pointer wlr_buffer, so that wlroots'
-// pixman texture code can read it. pixman asks for the pointer around every
-// composite (begin/end_data_ptr_access in pixman_render_subtexture_with_matrix,
-// wlroots 0.15), and each of those brackets is a DMA_BUF_IOCTL_SYNC
-// START/END pair here: every CPU read of the buffer is bracketed.
+// A client's dma-buf dressed as a data-pointer wlr_buffer, so that the
+// software renderer's texture (PixmanTexture) can read it. The texture asks
+// for the pointer around every composite, and each of those brackets is a
+// DMA_BUF_IOCTL_SYNC START/END pair here: every CPU read of the buffer is
+// bracketed.
 //
 // Lifetime: the wrapper locks the client's buffer for as long as it lives
 // and is itself kept alive by the texture's lock; when the texture goes, the

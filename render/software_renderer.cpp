@@ -1,5 +1,6 @@
 #include "render/software_renderer.hpp"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -9,6 +10,8 @@
 #include "render/formats.hpp"
 #include "render/log.hpp"
 #include "render/mapped_buffer.hpp"
+#include "render/pixman_draw.hpp"
+#include "render/pixman_texture.hpp"
 
 namespace sluice::render {
 
@@ -17,11 +20,14 @@ namespace {
 // One per wlr_renderer that create_software_renderer() hands out. wlroots
 // frees it through impl.destroy (wlr_renderer_destroy), never directly.
 //
-// Forwarding keeps the inner renderer's own state machine intact: begin/end
-// go through wlr_renderer_begin/end (so the inner's `rendering` flag is
-// right and its asserts hold), and bind_buffer goes to the inner's bind
-// directly, because wlroots binds without beginning (wlr_output's back
-// buffer, preferred_read_format) and has no public call for that.
+// The inner pixman renderer owns the render target: begin/end go through
+// wlr_renderer_begin/end (so the inner's `rendering` flag is right, its
+// asserts hold and the target's data pointer is opened and closed), and
+// bind_buffer goes to the inner's bind directly, because wlroots binds
+// without beginning (wlr_output's back buffer, preferred_read_format) and
+// has no public call for that. Everything drawn between begin and end is
+// sluice's, into wlr_pixman_renderer_get_current_image(): the inner's
+// scissor (a clip region on the target image) is never set.
 class SoftwareRenderer {
 public:
     static SoftwareRenderer *from(wlr_renderer *renderer) {
@@ -49,8 +55,12 @@ public:
     }
 
     ~SoftwareRenderer() {
-        // The inner renderer destroys the textures still alive, which drops
-        // the wrappers and with them the client buffers' locks.
+        // Textures still alive die with their renderer (as with wlroots'
+        // own renderers), which drops the wrappers and with them the
+        // client buffers' locks.
+        while (!textures_.empty()) {
+            wlr_texture_destroy((*textures_.begin())->wlr());
+        }
         wlr_renderer_destroy(inner_);
         wlr_drm_format_set_finish(&dmabuf_formats_);
     }
@@ -75,22 +85,42 @@ private:
         return in->impl->bind_buffer(in, buffer);
     }
     static void begin(wlr_renderer *renderer, uint32_t width, uint32_t height) {
-        wlr_renderer_begin(inner(renderer), width, height);
+        SoftwareRenderer *self = from(renderer);
+        // The inner's begin opens the target buffer's data pointer and
+        // re-makes its image if the pointer moved; only then is the image
+        // current.
+        wlr_renderer_begin(self->inner_, width, height);
+        self->target_ = wlr_pixman_renderer_get_current_image(self->inner_);
+        self->scissor_.reset();
     }
-    static void end(wlr_renderer *renderer) { wlr_renderer_end(inner(renderer)); }
+    static void end(wlr_renderer *renderer) {
+        SoftwareRenderer *self = from(renderer);
+        self->target_ = nullptr;
+        wlr_renderer_end(self->inner_);
+    }
     static void clear(wlr_renderer *renderer, const float color[4]) {
-        wlr_renderer_clear(inner(renderer), color);
+        SoftwareRenderer *self = from(renderer);
+        if (self->target_ != nullptr) {
+            fill_box(self->target_, self->clip(), self->bounds(), color);
+        }
     }
-    static void scissor(wlr_renderer *renderer, wlr_box *box) { wlr_renderer_scissor(inner(renderer), box); }
+    static void scissor(wlr_renderer *renderer, wlr_box *box) {
+        SoftwareRenderer *self = from(renderer);
+        if (box == nullptr) {
+            self->scissor_.reset();
+        } else {
+            self->scissor_ = PixelBox{box->x, box->y, box->x + box->width, box->y + box->height};
+        }
+    }
     static bool render_subtexture_with_matrix(wlr_renderer *renderer, wlr_texture *texture, const wlr_fbox *box,
                                               const float matrix[9], float alpha) {
-        // Textures are the inner's (texture_from_buffer returns its), and a
-        // dma-buf texture's reads are bracketed by the wrapper's data-pointer
-        // access, which pixman opens and closes around this very composite.
-        return wlr_render_subtexture_with_matrix(inner(renderer), texture, box, matrix, alpha);
+        return from(renderer)->draw(texture, *box, matrix, alpha);
     }
     static void render_quad_with_matrix(wlr_renderer *renderer, const float color[4], const float matrix[9]) {
-        wlr_render_quad_with_matrix(inner(renderer), color, matrix);
+        SoftwareRenderer *self = from(renderer);
+        if (self->target_ != nullptr) {
+            draw_quad(self->target_, self->clip(), plan_quad_draw(matrix), color);
+        }
     }
     static const uint32_t *get_shm_texture_formats(wlr_renderer *renderer, size_t *len) {
         return wlr_renderer_get_shm_texture_formats(inner(renderer), len);
@@ -125,6 +155,13 @@ private:
     }
 
     wlr_texture *texture_from(wlr_buffer *buffer);
+    bool draw(wlr_texture *texture, const wlr_fbox &box, const float matrix[9], float alpha);
+
+    // The target's pixels: the whole image, or the scissor within it.
+    PixelBox bounds() const {
+        return {0, 0, pixman_image_get_width(target_), pixman_image_get_height(target_)};
+    }
+    PixelBox clip() const { return scissor_ ? scissor_->intersect(bounds()) : bounds(); }
 
     Handle handle_{};
     wlr_renderer *inner_;
@@ -134,6 +171,10 @@ private:
     // whose layout sluice knows.
     std::vector<uint32_t> importable_;
     wlr_drm_format_set dmabuf_formats_{};
+    PixmanTexture::Registry textures_;
+    // Between begin and end: the bound buffer's image and the scissor box.
+    pixman_image_t *target_ = nullptr;
+    std::optional<PixelBox> scissor_;
 };
 
 const wlr_renderer_impl SoftwareRenderer::impl = {
@@ -160,7 +201,7 @@ wlr_texture *SoftwareRenderer::texture_from(wlr_buffer *buffer) {
     // buffers) needs nothing from sluice.
     wlr_dmabuf_attributes attribs{};
     if (buffer->impl->begin_data_ptr_access != nullptr || !wlr_buffer_get_dmabuf(buffer, &attribs)) {
-        return wlr_texture_from_buffer(inner_, buffer);
+        return PixmanTexture::create(buffer, textures_);
     }
 
     const FourccName name = fourcc_name(attribs.format);
@@ -182,9 +223,10 @@ wlr_texture *SoftwareRenderer::texture_from(wlr_buffer *buffer) {
         return nullptr;
     }
     wlr_buffer *wrapper = MappedDmabufBuffer::create(buffer, attribs.format, std::move(mapping).value(), sync_);
-    // pixman takes its first look (and the first CPU-access bracket) here;
-    // a dma-buf that refuses DMA_BUF_IOCTL_SYNC is refused now, not per frame.
-    wlr_texture *texture = wlr_texture_from_buffer(inner_, wrapper);
+    // The texture takes its first look (and the first CPU-access bracket)
+    // here; a dma-buf that refuses DMA_BUF_IOCTL_SYNC is refused now, not
+    // per frame.
+    wlr_texture *texture = PixmanTexture::create(wrapper, textures_);
     // The texture holds the only lock that should keep the wrapper alive.
     wlr_buffer_drop(wrapper);
     if (texture == nullptr) {
@@ -192,6 +234,26 @@ wlr_texture *SoftwareRenderer::texture_from(wlr_buffer *buffer) {
                    attribs.height, name.text);
     }
     return texture;
+}
+
+bool SoftwareRenderer::draw(wlr_texture *texture, const wlr_fbox &box, const float matrix[9], float alpha) {
+    PixmanTexture *pixman = PixmanTexture::from(texture);
+    if (target_ == nullptr || pixman == nullptr) {
+        return false;
+    }
+    const DrawPlan plan = plan_texture_draw({box.x, box.y, box.width, box.height}, matrix,
+                                            static_cast<int32_t>(texture->width), static_cast<int32_t>(texture->height));
+    if (plan.kind == DrawPlan::Kind::Nothing || plan.target.intersect(clip()).empty()) {
+        // Nothing of it shows here: not even the data pointer is opened
+        // (for a dma-buf, no DMA_BUF_IOCTL_SYNC).
+        return true;
+    }
+    // Every composite reads inside its own data-pointer bracket.
+    PixmanTexture::Read read(*pixman);
+    if (read.image() == nullptr) {
+        return false;
+    }
+    return draw_texture(target_, clip(), {read.image(), pixman->opaque()}, plan, alpha);
 }
 
 } // namespace

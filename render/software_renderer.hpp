@@ -1,7 +1,14 @@
-// wlroots' pixman renderer plus linux-dmabuf: a wlr_renderer that forwards
-// every operation to an inner pixman renderer and adds what wlroots 0.15
-// needs before it offers linux-dmabuf (dma-buf texture formats and a DRM fd),
-// importing each client dma-buf by mapping it for the CPU (MappedDmabufBuffer).
+// sluice's software renderer: a wlr_renderer built around wlroots' pixman
+// renderer, which it keeps for what that does right (binding target buffers,
+// begin/end, reading pixels back, the format lists), drawing everything
+// itself: its own textures over any data-pointer buffer (PixmanTexture),
+// placed by plan_texture_draw and composited by pixman_draw — source crops,
+// scaling (wp_viewporter), output transforms, alpha and the scissor, where
+// wlroots 0.15's pixman ignores the crop's offset and composites every
+// surface through a transform over the whole output. It also adds what
+// wlroots 0.15 needs before it offers linux-dmabuf (dma-buf texture formats
+// and a DRM fd), importing each client dma-buf by mapping it for the CPU
+// (MappedDmabufBuffer).
 // For machines without a usable GPU: llvmpipe and kms_swrast cannot be
 // trusted with dma-bufs from other devices (see VM-NOTES), pixman can read
 // any dma-buf the kernel lets it mmap.

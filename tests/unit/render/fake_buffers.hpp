@@ -159,6 +159,7 @@ public:
     wlr_buffer *wlr() { return &handle_.base; }
     uint32_t pixel(int32_t x, int32_t y) const { return pixels_.at(static_cast<size_t>(y) * width_ + x); }
     void fill(uint32_t value) { std::fill(pixels_.begin(), pixels_.end(), value); }
+    void set_pixel(int32_t x, int32_t y, uint32_t value) { pixels_.at(static_cast<size_t>(y) * width_ + x) = value; }
     int accesses() const { return accesses_; }
 
 private:
