@@ -22,6 +22,7 @@
 #include "seat.hpp"
 #include "startup.hpp"
 #include "view.hpp"
+#include "viewporter.hpp"
 #include "xdg_view.hpp"
 #include "x11_atoms.hpp"
 #include "xwayland_view.hpp"
@@ -215,7 +216,7 @@ void Server::create_globals() {
     view_layer_ = &wlr_scene_tree_create(&scene_->node)->node;
 
     presentation_ = std::make_unique<Presentation>(display_);
-    wlr_viewporter_create(display_);
+    viewporter_ = std::make_unique<Viewporter>(display_);
     wlr_screencopy_manager_v1_create(display_);
     wlr_export_dmabuf_manager_v1_create(display_);
 
@@ -273,6 +274,7 @@ Server::~Server() {
     }
     outputs_.clear();
     presentation_.reset();
+    viewporter_.reset();
     dmabuf_feedback_.reset();
     gate_.reset();
     syncobj_manager_.reset();

@@ -28,6 +28,7 @@ class Output;
 class Seat;
 class Startup;
 class View;
+class Viewporter;
 
 class Server {
 public:
@@ -119,6 +120,7 @@ private:
     std::unique_ptr<Seat> seat_;
     std::unique_ptr<CommitGate> gate_;
     std::unique_ptr<Presentation> presentation_;
+    std::unique_ptr<Viewporter> viewporter_;
     wlr_linux_dmabuf_v1 *linux_dmabuf_ = nullptr;
     std::unique_ptr<DmabufFeedback> dmabuf_feedback_;
     std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
