@@ -13,14 +13,6 @@ struct VisibleSurface {
     int x, y;
 };
 
-void scissor_output(wlr_output *output, wlr_renderer *renderer, const pixman_box32_t &rect) {
-    wlr_box box = {rect.x1, rect.y1, rect.x2 - rect.x1, rect.y2 - rect.y1};
-    int width = 0, height = 0;
-    wlr_output_transformed_resolution(output, &width, &height);
-    wlr_box_transform(&box, &box, wlr_output_transform_invert(output->transform), width, height);
-    wlr_renderer_scissor(renderer, &box);
-}
-
 } // namespace
 
 wlr_surface *FrameRenderer::scanout_candidate(std::string &reason) const {
@@ -94,13 +86,7 @@ bool FrameRenderer::render(const float clear_color[4]) {
     }
 
     wlr_renderer_begin(renderer, output->width, output->height);
-    int count = 0;
-    const pixman_box32_t *rects = pixman_region32_rectangles(&damage, &count);
-    for (int i = 0; i < count; ++i) {
-        scissor_output(output, renderer, rects[i]);
-        wlr_renderer_clear(renderer, clear_color);
-    }
-    wlr_scene_render_output(scene_output_->scene, output, scene_output_->x, scene_output_->y, &damage);
+    painter_.paint(scene_output_->scene, output, scene_output_->x, scene_output_->y, damage, clear_color);
     wlr_output_render_software_cursors(output, &damage);
     wlr_renderer_end(renderer);
     pixman_region32_fini(&damage);

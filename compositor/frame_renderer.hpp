@@ -2,7 +2,9 @@
 // it, with what sluice needs on top:
 //  - the background is the clear colour of the damaged area, not a scene
 //    rectangle (with wlr_renderer 0.15's pixman a rectangle costs a full
-//    output image allocated and filled every frame);
+//    output image allocated and filled every frame), and only where no
+//    opaque surface covers it; surfaces hidden under opaque ones are not
+//    drawn (ScenePainter);
 //  - direct scan-out is a proposal checked with a test commit, and when it
 //    is refused the reason is kept and logged.
 #pragma once
@@ -10,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "scene_painter.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {
@@ -44,6 +47,7 @@ private:
     bool render(const float clear_color[4]);
 
     wlr_scene_output *scene_output_ = nullptr;
+    ScenePainter painter_;
     bool was_scanned_out_ = false;
     std::string last_reason_;
 };
