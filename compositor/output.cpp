@@ -104,6 +104,12 @@ void Output::on_frame() {
     if (scene_output == nullptr) {
         return;
     }
+    // While the session is paused (another VT shows) nothing reaches the
+    // display: no frame, so no frame callbacks either, or an animating
+    // client would redraw in a busy loop. Frames resume with the session.
+    if (wlr_session *session = wlr_backend_get_session(server_.backend()); session != nullptr && !session->active) {
+        return;
+    }
     if (clock_paused_) {
         if (clock_steps_ == 0) {
             return;

@@ -209,9 +209,31 @@ void Seat::update_capabilities() {
         }
     }
     wlr_seat_set_capabilities(seat_, caps);
+    // Losing the last keyboard (a paused session's libinput removes every
+    // device, unplugging does too) takes the keyboard focus with it. When a
+    // keyboard comes back, the window that had focus (the topmost) gets it
+    // again, or nothing would receive keys until the next click.
+    if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) != 0 && seat_->keyboard_state.focused_surface == nullptr &&
+        !server_.views().empty() && server_.views().front()->mapped()) {
+        focus_surface(server_.views().front()->surface());
+    }
 }
 
 bool Seat::handle_binding(xkb_keysym_t sym, uint32_t modifiers) {
+    // Ctrl+Alt+Fn: every stock keymap gives XF86Switch_VT_n for it. Only a
+    // session (libseat) has VTs to switch; elsewhere the keys go through.
+    if (sym >= XKB_KEY_XF86Switch_VT_1 && sym <= XKB_KEY_XF86Switch_VT_12) {
+        wlr_session *session = wlr_backend_get_session(server_.backend());
+        if (session == nullptr) {
+            return false;
+        }
+        const unsigned vt = sym - XKB_KEY_XF86Switch_VT_1 + 1;
+        LOG_INFO("input", "switching to VT %u", vt);
+        if (!wlr_session_change_vt(session, vt)) {
+            LOG_ERROR("input", "cannot switch to VT %u", vt);
+        }
+        return true;
+    }
     if ((modifiers & WLR_MODIFIER_ALT) == 0) {
         return false;
     }

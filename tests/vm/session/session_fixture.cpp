@@ -195,8 +195,22 @@ bool SessionTest::log_has(const std::string &text) const
 
 bool SessionTest::wait_for_log(const std::string &text, std::chrono::milliseconds timeout) const
 {
+    return wait_for_log_count(text, 1, timeout);
+}
+
+bool SessionTest::wait_for_log_count(const std::string &text, size_t count, std::chrono::milliseconds timeout) const
+{
+    auto occurrences = [&] {
+        if (!server_)
+            return size_t{0};
+        const std::string log = server_->log();
+        size_t n = 0;
+        for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + text.size()))
+            ++n;
+        return n;
+    };
     const auto deadline = Clock::now() + timeout;
-    while (!log_has(text)) {
+    while (occurrences() < count) {
         if (Clock::now() >= deadline)
             return false;
         std::this_thread::sleep_for(std::chrono::milliseconds{50});

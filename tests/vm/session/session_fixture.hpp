@@ -120,6 +120,9 @@ protected:
     [[nodiscard]] bool log_has(const std::string &text) const;
     // Waits until sluice's log contains `text`; false on timeout.
     bool wait_for_log(const std::string &text, std::chrono::milliseconds timeout = session_timeout) const;
+    // Waits until sluice's log contains `text` at least `count` times.
+    bool wait_for_log_count(const std::string &text, size_t count,
+                            std::chrono::milliseconds timeout = session_timeout) const;
 
 private:
     SessionOptions options_;
