@@ -137,6 +137,12 @@ void UinputDevice::emit(uint16_t type, uint16_t code, int32_t value)
 
 void UinputDevice::sync() { emit(EV_SYN, SYN_REPORT, 0); }
 
+void UinputDevice::key_frame(uint16_t code, bool down)
+{
+    emit(EV_KEY, code, down ? 1 : 0);
+    sync();
+}
+
 UinputKeyboard::UinputKeyboard(const std::string &name)
 {
     UniqueFd fd = open_uinput();
@@ -149,17 +155,9 @@ UinputKeyboard::UinputKeyboard(const std::string &name)
 
 UinputKeyboard::~UinputKeyboard() = default;
 
-void UinputKeyboard::press(uint16_t key)
-{
-    emit(EV_KEY, key, 1);
-    sync();
-}
+void UinputKeyboard::press(uint16_t key) { key_frame(key, true); }
 
-void UinputKeyboard::release(uint16_t key)
-{
-    emit(EV_KEY, key, 0);
-    sync();
-}
+void UinputKeyboard::release(uint16_t key) { key_frame(key, false); }
 
 void UinputKeyboard::tap(uint16_t key, std::initializer_list<uint16_t> modifiers)
 {
@@ -200,17 +198,9 @@ void UinputPointer::move_to(int32_t x, int32_t y)
     sync();
 }
 
-void UinputPointer::press(uint16_t button)
-{
-    emit(EV_KEY, button, 1);
-    sync();
-}
+void UinputPointer::press(uint16_t button) { key_frame(button, true); }
 
-void UinputPointer::release(uint16_t button)
-{
-    emit(EV_KEY, button, 0);
-    sync();
-}
+void UinputPointer::release(uint16_t button) { key_frame(button, false); }
 
 void UinputPointer::click(uint16_t button)
 {

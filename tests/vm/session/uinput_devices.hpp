@@ -41,6 +41,8 @@ protected:
     // One event, then (when `sync`) a SYN_REPORT closing the frame.
     void emit(uint16_t type, uint16_t code, int32_t value);
     void sync();
+    // One key or button going down or up, in a frame of its own.
+    void key_frame(uint16_t code, bool down);
 
 private:
     UniqueFd fd_;
