@@ -6,18 +6,10 @@
 
 namespace sluice {
 
-namespace {
-
-struct VisibleSurface {
-    wlr_surface *surface;
-    int x, y;
-};
-
-} // namespace
-
-wlr_surface *FrameRenderer::scanout_candidate(std::string &reason) const {
+wlr_surface *FrameRenderer::scanout_candidate(std::string &reason) {
     wlr_output *output = scene_output_->output;
-    std::vector<VisibleSurface> visible;
+    std::vector<VisibleSurface> &visible = visible_;
+    visible.clear();
     wlr_scene_output_for_each_surface(
         scene_output_,
         [](wlr_surface *surface, int sx, int sy, void *data) {

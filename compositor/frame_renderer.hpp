@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "scene_painter.hpp"
 #include "wlroots/wlr.hpp"
@@ -42,12 +43,19 @@ public:
 private:
     // The one surface that exactly covers the output, if any; else the
     // reason there is none.
-    wlr_surface *scanout_candidate(std::string &reason) const;
+    wlr_surface *scanout_candidate(std::string &reason);
     bool try_scanout(wlr_surface *surface, std::string &reason, const BeforeScanout &before_scanout);
     bool render(const float clear_color[4]);
 
+    struct VisibleSurface {
+        wlr_surface *surface;
+        int x, y;
+    };
+
     wlr_scene_output *scene_output_ = nullptr;
     ScenePainter painter_;
+    // Reused every frame (no allocation once it has grown).
+    std::vector<VisibleSurface> visible_;
     bool was_scanned_out_ = false;
     std::string last_reason_;
 };

@@ -39,14 +39,14 @@ PixmanTexture *PixmanTexture::from(wlr_texture *texture) {
 }
 
 PixmanTexture::PixmanTexture(wlr_buffer *buffer, pixman_format_code_t format, bool has_alpha, Registry &registry)
-    : buffer_(wlr_buffer_lock(buffer)), format_(format), has_alpha_(has_alpha), registry_(registry) {
+    : buffer_(wlr_buffer_lock(buffer)), format_(format), has_alpha_(has_alpha) {
     wlr_texture_init(&handle_.base, &impl_, buffer->width, buffer->height);
     handle_.owner = this;
-    registry_.insert(this);
+    wl_list_insert(&registry.textures_, &link_);
 }
 
 PixmanTexture::~PixmanTexture() {
-    registry_.erase(this);
+    wl_list_remove(&link_);
     if (image_ != nullptr) {
         pixman_image_unref(image_);
     }
@@ -80,6 +80,13 @@ pixman_image_t *PixmanTexture::begin_read() {
 }
 
 void PixmanTexture::end_read() { wlr_buffer_end_data_ptr_access(buffer_); }
+
+void PixmanTexture::Registry::destroy_all() {
+    while (!empty()) {
+        PixmanTexture *texture = wl_container_of(textures_.next, texture, link_);
+        wlr_texture_destroy(texture->wlr());
+    }
+}
 
 PixmanTexture::Read::Read(PixmanTexture &texture) : texture_(texture), image_(texture.begin_read()) {}
 

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_set>
 
 #include "wlroots/wlr.hpp"
 
@@ -17,8 +16,23 @@ namespace sluice::render {
 class PixmanTexture {
 public:
     // The textures one renderer made, so that destroying the renderer can
-    // destroy those still alive (as wlroots' renderers do).
-    using Registry = std::unordered_set<PixmanTexture *>;
+    // destroy those still alive (as wlroots' renderers do). Intrusive: a
+    // texture is made for every client commit, and joining the list must
+    // not allocate.
+    class Registry {
+    public:
+        Registry() { wl_list_init(&textures_); }
+        ~Registry() = default;
+        Registry(const Registry &) = delete;
+        Registry &operator=(const Registry &) = delete;
+        [[nodiscard]] bool empty() const { return wl_list_empty(&textures_) != 0; }
+        // Destroys every texture still alive.
+        void destroy_all();
+
+    private:
+        friend class PixmanTexture;
+        wl_list textures_; // PixmanTexture::link_
+    };
 
     // A texture reading `buffer` (locked until the texture is destroyed),
     // or null when the buffer has no data pointer in a format pixman reads.
@@ -73,7 +87,7 @@ private:
     wlr_buffer *buffer_;
     pixman_format_code_t format_;
     bool has_alpha_;
-    Registry &registry_;
+    wl_list link_; // Registry::textures_
     pixman_image_t *image_ = nullptr;
 };
 

@@ -58,9 +58,7 @@ public:
         // Textures still alive die with their renderer (as with wlroots'
         // own renderers), which drops the wrappers and with them the
         // client buffers' locks.
-        while (!textures_.empty()) {
-            wlr_texture_destroy((*textures_.begin())->wlr());
-        }
+        textures_.destroy_all();
         wlr_renderer_destroy(inner_);
         wlr_drm_format_set_finish(&dmabuf_formats_);
     }
