@@ -66,21 +66,4 @@ InputDevice::InputDevice(Seat &seat, wlr_input_device *device) : seat_(seat), de
 
 InputDevice::~InputDevice() { wlr_cursor_detach_input_device(seat_.cursor(), device_); }
 
-DragIcon::DragIcon(Seat &seat, wlr_drag_icon *icon, wlr_scene_node *parent)
-    : seat_(seat), node_(wlr_scene_subsurface_tree_create(parent, icon->surface)) {
-    destroy_.connect(&icon->events.destroy, [this](void *) { seat_.remove_drag_icon(this); });
-}
-
-DragIcon::~DragIcon() {
-    if (node_ != nullptr) {
-        wlr_scene_node_destroy(node_);
-    }
-}
-
-void DragIcon::move_to(double x, double y) {
-    if (node_ != nullptr) {
-        wlr_scene_node_set_position(node_, static_cast<int>(x), static_cast<int>(y));
-    }
-}
-
 } // namespace sluice

@@ -50,21 +50,4 @@ private:
     Listener destroy_;
 };
 
-// The icon a drag-and-drop source shows under the pointer.
-class DragIcon {
-public:
-    DragIcon(Seat &seat, wlr_drag_icon *icon, wlr_scene_node *parent);
-    ~DragIcon();
-
-    DragIcon(const DragIcon &) = delete;
-    DragIcon &operator=(const DragIcon &) = delete;
-
-    void move_to(double x, double y);
-
-private:
-    Seat &seat_;
-    wlr_scene_node *node_;
-    Listener destroy_;
-};
-
 } // namespace sluice

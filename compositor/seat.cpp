@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 
+#include "drag_icon.hpp"
 #include "input_device.hpp"
 #include "log.hpp"
 #include "server.hpp"
@@ -15,6 +17,14 @@ namespace {
 template <typename T>
 void erase_owned(std::list<std::unique_ptr<T>> &list, T *item) {
     list.remove_if([item](const std::unique_ptr<T> &owned) { return owned.get() == item; });
+}
+
+// Input events carry milliseconds of CLOCK_MONOTONIC; this is that clock for
+// pointer events sluice makes up itself.
+uint32_t now_msec() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<uint32_t>(now.tv_sec * 1000 + now.tv_nsec / 1000000);
 }
 
 } // namespace
@@ -104,26 +114,9 @@ Seat::Seat(Server &server)
         wlr_seat_set_primary_selection(seat_, event->source, event->serial);
     });
     request_start_drag_.connect(&seat_->events.request_start_drag, [this](void *data) {
-        auto *event = static_cast<wlr_seat_request_start_drag_event *>(data);
-        if (wlr_seat_validate_pointer_grab_serial(seat_, event->origin, event->serial)) {
-            wlr_seat_start_pointer_drag(seat_, event->drag, event->serial);
-        } else if (wlr_seat_validate_touch_grab_serial(seat_, event->origin, event->serial, nullptr)) {
-            wlr_touch_point *point = nullptr;
-            wlr_seat_validate_touch_grab_serial(seat_, event->origin, event->serial, &point);
-            wlr_seat_start_touch_drag(seat_, event->drag, event->serial, point);
-        } else {
-            LOG_DEBUG("input", "refusing a drag with a stale serial %u", event->serial);
-            wlr_data_source_destroy(event->drag->source);
-        }
+        on_request_start_drag(static_cast<wlr_seat_request_start_drag_event *>(data));
     });
-    start_drag_.connect(&seat_->events.start_drag, [this](void *data) {
-        auto *drag = static_cast<wlr_drag *>(data);
-        if (drag->icon != nullptr) {
-            auto &icon = drag_icons_.emplace_back(
-                std::make_unique<DragIcon>(*this, drag->icon, &server_.scene()->node));
-            icon->move_to(cursor_->x, cursor_->y);
-        }
-    });
+    start_drag_.connect(&seat_->events.start_drag, [this](void *data) { on_start_drag(static_cast<wlr_drag *>(data)); });
     // Virtual devices let clients (test harnesses, remote desktops, on-screen
     // keyboards) inject input; they join the seat like real ones.
     virtual_keyboards_ = wlr_virtual_keyboard_manager_v1_create(server_.display());
@@ -151,11 +144,11 @@ Seat::~Seat() {
     for (Listener *listener :
          {&new_input_, &cursor_motion_, &cursor_motion_absolute_, &cursor_button_, &cursor_axis_, &cursor_frame_,
           &touch_down_, &touch_up_, &touch_motion_, &touch_frame_, &request_set_cursor_, &request_set_selection_,
-          &request_set_primary_selection_, &request_start_drag_, &start_drag_, &new_virtual_keyboard_,
-          &new_virtual_pointer_}) {
+          &request_set_primary_selection_, &request_start_drag_, &start_drag_, &drag_destroy_,
+          &new_virtual_keyboard_, &new_virtual_pointer_}) {
         listener->disconnect();
     }
-    drag_icons_.clear();
+    drag_icon_.reset();
     devices_.clear();
     keyboards_.clear();
     wlr_xcursor_manager_destroy(cursor_theme_);
@@ -194,7 +187,45 @@ void Seat::remove_device(InputDevice *device) {
     update_capabilities();
 }
 
-void Seat::remove_drag_icon(DragIcon *icon) { erase_owned(drag_icons_, icon); }
+void Seat::remove_drag_icon(DragIcon *icon) {
+    if (drag_icon_.get() == icon) {
+        drag_icon_.reset();
+    }
+}
+
+void Seat::on_request_start_drag(wlr_seat_request_start_drag_event *event) {
+    // A drag must come from a press (or touch) the origin surface got and
+    // that is still held.
+    if (wlr_seat_validate_pointer_grab_serial(seat_, event->origin, event->serial)) {
+        wlr_seat_start_pointer_drag(seat_, event->drag, event->serial);
+        return;
+    }
+    wlr_touch_point *point = nullptr;
+    if (wlr_seat_validate_touch_grab_serial(seat_, event->origin, event->serial, &point)) {
+        wlr_seat_start_touch_drag(seat_, event->drag, event->serial, point);
+        return;
+    }
+    LOG_DEBUG("input", "refusing a drag with a stale serial %u", event->serial);
+    // Destroying the source cancels it (the client learns the drag is off)
+    // and frees the drag with it. wlroots 0.15 has no way to free a refused
+    // drag without a source: that one stays until its client goes.
+    wlr_data_source_destroy(event->drag->source);
+}
+
+void Seat::on_start_drag(wlr_drag *drag) {
+    if (drag->icon != nullptr) {
+        drag_icon_ = std::make_unique<DragIcon>(*this, drag->icon, &server_.scene()->node, cursor_->x, cursor_->y);
+    }
+    drag_destroy_.connect(&drag->events.destroy, [this](void *) {
+        drag_destroy_.disconnect();
+        // The drag took the pointer focus away when it began and wlroots
+        // gives it to nobody when it ends: the surface under the pointer
+        // should not have to wait for the next motion to get it back.
+        if (grab_ == Grab::none) {
+            pointer_focus_at_cursor(now_msec());
+        }
+    });
+}
 
 void Seat::update_capabilities() {
     uint32_t caps = 0;
@@ -258,15 +289,26 @@ void Seat::focus_surface(wlr_surface *surface) {
     if (seat_->keyboard_state.focused_surface == surface) {
         return;
     }
+    // A drag's keyboard grab swallows focus changes, so a window mapped or
+    // closed during a drag would be shown active while the keyboard stayed
+    // elsewhere. Focus goes around the grab; keys still go to the drag.
+    const bool around_grab = seat_->drag != nullptr;
     if (surface == nullptr) {
-        wlr_seat_keyboard_notify_clear_focus(seat_);
+        if (around_grab) {
+            wlr_seat_keyboard_clear_focus(seat_);
+        } else {
+            wlr_seat_keyboard_notify_clear_focus(seat_);
+        }
         return;
     }
-    if (wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_)) {
-        wlr_seat_keyboard_notify_enter(seat_, surface, keyboard->keycodes, keyboard->num_keycodes,
-                                       &keyboard->modifiers);
+    wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_);
+    uint32_t *keycodes = keyboard != nullptr ? keyboard->keycodes : nullptr;
+    size_t keycode_count = keyboard != nullptr ? keyboard->num_keycodes : 0;
+    wlr_keyboard_modifiers *modifiers = keyboard != nullptr ? &keyboard->modifiers : nullptr;
+    if (around_grab) {
+        wlr_seat_keyboard_enter(seat_, surface, keycodes, keycode_count, modifiers);
     } else {
-        wlr_seat_keyboard_notify_enter(seat_, surface, nullptr, 0, nullptr);
+        wlr_seat_keyboard_notify_enter(seat_, surface, keycodes, keycode_count, modifiers);
     }
 }
 
@@ -330,7 +372,9 @@ void Seat::pointer_focus_at_cursor(uint32_t time_msec) {
     server_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
     if (surface == nullptr) {
         wlr_xcursor_manager_set_cursor_image(cursor_theme_, "left_ptr", cursor_);
-        wlr_seat_pointer_clear_focus(seat_);
+        // Through the grab: a drag must hear that the pointer left its
+        // target, or it would drop there anyway.
+        wlr_seat_pointer_notify_clear_focus(seat_);
         return;
     }
     wlr_seat_pointer_notify_enter(seat_, surface, sx, sy);
@@ -338,8 +382,8 @@ void Seat::pointer_focus_at_cursor(uint32_t time_msec) {
 }
 
 void Seat::on_motion(uint32_t time_msec) {
-    for (auto &icon : drag_icons_) {
-        icon->move_to(cursor_->x, cursor_->y);
+    if (drag_icon_ != nullptr) {
+        drag_icon_->move_to(cursor_->x, cursor_->y);
     }
     if (grab_ != Grab::none) {
         process_grab_motion();
@@ -355,6 +399,12 @@ void Seat::on_button(wlr_event_pointer_button *event) {
             grab_view_ = nullptr;
             pointer_focus_at_cursor(event->time_msec);
         }
+        return;
+    }
+    if (seat_->drag != nullptr) {
+        // The buttons of a drag are the drag's (its release drops): no
+        // click to focus, no Alt+drag in the middle of it.
+        wlr_seat_pointer_notify_button(seat_, event->time_msec, event->button, event->state);
         return;
     }
     double sx = 0, sy = 0;

@@ -32,7 +32,8 @@ public:
     // Starts a pointer-driven move or resize of a view. A client request
     // must carry the serial of a button press it received.
     void begin_interactive(View *view, Grab grab, uint32_t edges, uint32_t serial);
-    // Gives keyboard focus to a surface (or to nothing).
+    // Gives keyboard focus to a surface (or to nothing), also during a
+    // drag.
     void focus_surface(wlr_surface *surface);
     // Drops grabs and focus that point into a view that is going away.
     void forget_view(View *view);
@@ -50,6 +51,8 @@ private:
     void on_button(wlr_event_pointer_button *event);
     void process_grab_motion();
     void pointer_focus_at_cursor(uint32_t time_msec);
+    void on_request_start_drag(wlr_seat_request_start_drag_event *event);
+    void on_start_drag(wlr_drag *drag);
 
     Server &server_;
     wlr_seat *seat_;
@@ -60,7 +63,8 @@ private:
 
     std::list<std::unique_ptr<Keyboard>> keyboards_;
     std::list<std::unique_ptr<InputDevice>> devices_;
-    std::list<std::unique_ptr<DragIcon>> drag_icons_;
+    // Of the drag in progress, if it has one (a seat has one drag at most).
+    std::unique_ptr<DragIcon> drag_icon_;
 
     Grab grab_ = Grab::none;
     View *grab_view_ = nullptr;
@@ -83,6 +87,7 @@ private:
     Listener request_set_primary_selection_;
     Listener request_start_drag_;
     Listener start_drag_;
+    Listener drag_destroy_;
     Listener new_virtual_keyboard_;
     Listener new_virtual_pointer_;
 };
