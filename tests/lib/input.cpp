@@ -127,9 +127,10 @@ const wl_seat_listener SeatObserver::seat_listener = {
 const wl_keyboard_listener SeatObserver::keyboard_listener = {
     .keymap = [](void *, wl_keyboard *, uint32_t, int32_t fd, uint32_t) { close(fd); },
     .enter =
-        [](void *data, wl_keyboard *, uint32_t, wl_surface *surface, wl_array *) {
+        [](void *data, wl_keyboard *, uint32_t serial, wl_surface *surface, wl_array *) {
             auto *self = static_cast<SeatObserver *>(data);
             self->keyboard_focus_ = surface;
+            self->keyboard_enter_serial_ = serial;
             ++self->keyboard_enters_;
         },
     .leave =
@@ -171,9 +172,11 @@ const wl_pointer_listener SeatObserver::pointer_listener = {
             self->pointer_y_ = wl_fixed_to_double(sy);
         },
     .button =
-        [](void *data, wl_pointer *, uint32_t, uint32_t, uint32_t button, uint32_t state) {
+        [](void *data, wl_pointer *, uint32_t serial, uint32_t, uint32_t button, uint32_t state) {
             if (state == WL_POINTER_BUTTON_STATE_PRESSED) {
-                static_cast<SeatObserver *>(data)->buttons_.push_back(button);
+                auto *self = static_cast<SeatObserver *>(data);
+                self->buttons_.push_back(button);
+                self->press_serial_ = serial;
             }
         },
     .axis = [](void *, wl_pointer *, uint32_t, uint32_t, wl_fixed_t) {},

@@ -87,8 +87,13 @@ public:
     bool wait_for_keyboard(std::chrono::milliseconds timeout = default_timeout);
     bool wait_for_pointer(std::chrono::milliseconds timeout = default_timeout);
 
+    [[nodiscard]] wl_seat *seat() const { return seat_.get(); }
     [[nodiscard]] wl_surface *keyboard_focus() const { return keyboard_focus_; }
     [[nodiscard]] wl_surface *pointer_focus() const { return pointer_focus_; }
+    // Serials of the last wl_keyboard.enter and wl_pointer.button press (0
+    // before any): what a client shows to be granted a selection or a drag.
+    [[nodiscard]] uint32_t keyboard_enter_serial() const { return keyboard_enter_serial_; }
+    [[nodiscard]] uint32_t press_serial() const { return press_serial_; }
     // Surface-local position of the last wl_pointer.enter or motion.
     [[nodiscard]] double pointer_x() const { return pointer_x_; }
     [[nodiscard]] double pointer_y() const { return pointer_y_; }
@@ -114,6 +119,8 @@ private:
     std::vector<uint32_t> keys_;
     std::vector<uint32_t> buttons_;
     uint32_t keyboard_enters_ = 0;
+    uint32_t keyboard_enter_serial_ = 0;
+    uint32_t press_serial_ = 0;
 };
 
 } // namespace sluice::test
