@@ -4,12 +4,12 @@
 #include <cstring>
 #include <stdexcept>
 
-#include <drm_fourcc.h>
 #include <linux/dma-buf.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <wayland-client.h>
 
+#include "kms_state.hpp"
 #include "unique_fd.hpp"
 
 namespace sluice::test {
@@ -92,18 +92,6 @@ const FrameListener frame_listener = {
     .cancel = [](void *data, wl_proxy *, uint32_t reason) { static_cast<Capture *>(data)->cancel = reason; },
 };
 
-uint32_t wl_shm_of(uint32_t drm_format)
-{
-    switch (drm_format) {
-    case DRM_FORMAT_ARGB8888:
-        return WL_SHM_FORMAT_ARGB8888;
-    case DRM_FORMAT_XRGB8888:
-        return WL_SHM_FORMAT_XRGB8888;
-    default:
-        return drm_format;
-    }
-}
-
 Image read_dmabuf(int fd, const ExportedFrame &frame)
 {
     const size_t length = static_cast<size_t>(frame.offset) + static_cast<size_t>(frame.stride) * frame.height;
@@ -116,7 +104,7 @@ Image read_dmabuf(int fd, const ExportedFrame &frame)
     try {
         image = Image::from_shm(static_cast<const uint8_t *>(map) + frame.offset, static_cast<int32_t>(frame.width),
                                 static_cast<int32_t>(frame.height), static_cast<int32_t>(frame.stride),
-                                wl_shm_of(frame.format), false);
+                                kms::wl_shm_format(frame.format), false);
     } catch (...) {
         ::munmap(map, length);
         throw;

@@ -35,26 +35,29 @@ void KmsSessionTest::SetUp()
     (void)drmDropMaster(vkms_alloc_->fd().get());
 }
 
+void KmsRendererTest::SetUp()
+{
+    KmsSessionTest::SetUp();
+    if (IsSkipped() || HasFatalFailure())
+        return;
+    ASSERT_NO_FATAL_FAILURE(start({.renderer = GetParam()}));
+}
+
 bool KmsSessionTest::wait_kms(const std::function<bool(const Snapshot &)> &done, Snapshot *last,
                               std::chrono::milliseconds timeout)
 {
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-        Snapshot now = kms_->snapshot();
-        const bool ok = done(now);
-        if (last != nullptr)
-            *last = std::move(now);
-        if (ok)
-            return true;
-        if (Clock::now() >= deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    }
+    return poll_kms(nullptr, done, last, timeout);
 }
 
 bool KmsSessionTest::wait_kms(Client &client, const std::function<bool(const Snapshot &)> &done, Snapshot *last,
                               std::chrono::milliseconds timeout)
 {
+    return poll_kms(&client, done, last, timeout);
+}
+
+bool KmsSessionTest::poll_kms(Client *client, const std::function<bool(const Snapshot &)> &done, Snapshot *last,
+                              std::chrono::milliseconds timeout)
+{
     const auto deadline = Clock::now() + timeout;
     for (;;) {
         Snapshot now = kms_->snapshot();
@@ -63,9 +66,12 @@ bool KmsSessionTest::wait_kms(Client &client, const std::function<bool(const Sna
             *last = std::move(now);
         if (ok)
             return true;
-        if (Clock::now() >= deadline || client.error() != 0)
+        if (Clock::now() >= deadline || (client != nullptr && client->error() != 0))
             return false;
-        client.dispatch_once(std::chrono::milliseconds{20});
+        if (client != nullptr)
+            client->dispatch_once(std::chrono::milliseconds{20});
+        else
+            std::this_thread::sleep_for(std::chrono::milliseconds{20});
     }
 }
 

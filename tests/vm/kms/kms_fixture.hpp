@@ -55,9 +55,22 @@ protected:
     [[nodiscard]] std::string describe_primary(const Snapshot &snapshot);
 
 private:
+    bool poll_kms(Client *client, const std::function<bool(const Snapshot &)> &done, Snapshot *last,
+                  std::chrono::milliseconds timeout);
+
     std::unique_ptr<KmsDevice> kms_;
     std::shared_ptr<const DrmDevice> vkms_alloc_;
 };
+
+// The same, started with the renderer named by the test parameter
+// ("pixman", "gles2"); instantiate with kms_renderers.
+class KmsRendererTest : public KmsSessionTest, public ::testing::WithParamInterface<const char *> {
+protected:
+    void SetUp() override;
+};
+#define SLUICE_KMS_RENDERERS(fixture)                                                                        \
+    INSTANTIATE_TEST_SUITE_P(Renderers, fixture, ::testing::Values("pixman", "gles2"),                      \
+                             [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); })
 
 // A toplevel that goes fullscreen and then shows dma-bufs from vkms. Not
 // movable: the listeners point here.

@@ -7,7 +7,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <dirent.h>
 #include <drm_fourcc.h>
 #include <fcntl.h>
 #include <linux/dma-buf.h>
@@ -134,19 +133,6 @@ Fb2 get_fb2(int fd, uint32_t fb_id)
     return out;
 }
 
-uint32_t wl_shm_of(uint32_t drm_format)
-{
-    // wl_shm uses DRM fourccs, except for its two original formats.
-    switch (drm_format) {
-    case DRM_FORMAT_ARGB8888:
-        return WL_SHM_FORMAT_ARGB8888;
-    case DRM_FORMAT_XRGB8888:
-        return WL_SHM_FORMAT_XRGB8888;
-    default:
-        return drm_format;
-    }
-}
-
 // A read-only CPU mapping of `length` bytes of `fd` at `offset`.
 class Mapping {
 public:
@@ -179,7 +165,7 @@ Image image_from(const uint8_t *bytes, const drmModeFB2 &info)
 {
     return Image::from_shm(bytes + info.offsets[0], static_cast<int32_t>(info.width),
                            static_cast<int32_t>(info.height), static_cast<int32_t>(info.pitches[0]),
-                           wl_shm_of(info.pixel_format), false);
+                           wl_shm_format(info.pixel_format), false);
 }
 
 // Pixels of the framebuffer through its dma-buf (works for buffers KMS
@@ -274,6 +260,18 @@ std::string fourcc(uint32_t format)
     return name;
 }
 
+uint32_t wl_shm_format(uint32_t drm_format)
+{
+    switch (drm_format) {
+    case DRM_FORMAT_ARGB8888:
+        return WL_SHM_FORMAT_ARGB8888;
+    case DRM_FORMAT_XRGB8888:
+        return WL_SHM_FORMAT_XRGB8888;
+    default:
+        return drm_format;
+    }
+}
+
 bool Plane::takes(uint32_t format, uint64_t modifier) const
 {
     if (modifiers.empty())
@@ -336,42 +334,25 @@ std::string Snapshot::describe() const
 
 std::unique_ptr<KmsDevice> KmsDevice::open_vkms()
 {
-    std::vector<std::string> names;
-    if (DIR *dir = ::opendir("/dev/dri")) {
-        while (const dirent *entry = ::readdir(dir)) {
-            if (std::string_view(entry->d_name).starts_with("card"))
-                names.emplace_back(entry->d_name);
-        }
-        ::closedir(dir);
-    }
-    std::sort(names.begin(), names.end());
-    for (const auto &name : names) {
-        std::string path = "/dev/dri/" + name;
-        sync::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-        if (!fd)
-            continue;
-        drmVersionPtr version = drmGetVersion(fd.get());
-        const bool vkms = version != nullptr && std::string_view(version->name, version->name_len) == "vkms";
-        drmFreeVersion(version);
-        if (!vkms)
-            continue;
-        // Atomic: every plane with its properties, and the writeback
-        // connector (which the kernel shows only to atomic clients).
-        if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0 ||
-            drmSetClientCap(fd.get(), DRM_CLIENT_CAP_ATOMIC, 1) != 0)
-            fail(path + ": atomic client cap", errno);
-        (void)drmSetClientCap(fd.get(), DRM_CLIENT_CAP_WRITEBACK_CONNECTORS, 1);
-        struct stat st {};
-        if (::fstat(fd.get(), &st) != 0)
-            fail("fstat " + path, errno);
-        return std::unique_ptr<KmsDevice>(new KmsDevice(std::move(fd), std::move(path), st.st_rdev));
-    }
-    return nullptr;
+    std::shared_ptr<const DrmDevice> node = DrmDevice::open("vkms", DrmNodeType::primary);
+    if (!node)
+        return nullptr;
+    const int fd = node->fd().get();
+    // Atomic: every plane with its properties, and the writeback connector
+    // (which the kernel shows only to atomic clients).
+    if (drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0 ||
+        drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1) != 0)
+        fail(node->path() + ": atomic client cap", errno);
+    (void)drmSetClientCap(fd, DRM_CLIENT_CAP_WRITEBACK_CONNECTORS, 1);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        fail("fstat " + node->path(), errno);
+    return std::unique_ptr<KmsDevice>(new KmsDevice(std::move(node), st.st_rdev));
 }
 
 Snapshot KmsDevice::snapshot() const
 {
-    const int fd = fd_.get();
+    const int fd = node_->fd().get();
     Snapshot out;
     PlaneResPtr resources(drmModeGetPlaneResources(fd));
     if (!resources)
@@ -411,25 +392,25 @@ Snapshot KmsDevice::snapshot() const
 
 std::optional<Rect> KmsDevice::active_crtc_size() const
 {
-    ResPtr resources(drmModeGetResources(fd_.get()));
+    ResPtr resources(drmModeGetResources(fd().get()));
     if (!resources)
         return std::nullopt;
     for (int i = 0; i < resources->count_crtcs; ++i) {
-        CrtcPtr crtc(drmModeGetCrtc(fd_.get(), resources->crtcs[i]));
+        CrtcPtr crtc(drmModeGetCrtc(fd().get(), resources->crtcs[i]));
         if (crtc && crtc->mode_valid)
             return Rect{0, 0, crtc->mode.hdisplay, crtc->mode.vdisplay};
     }
     return std::nullopt;
 }
 
-Framebuffer KmsDevice::framebuffer(uint32_t fb_id) const { return describe_fb(fd_.get(), get_fb2(fd_.get(), fb_id)); }
+Framebuffer KmsDevice::framebuffer(uint32_t fb_id) const { return describe_fb(fd().get(), get_fb2(fd().get(), fb_id)); }
 
-Image KmsDevice::read(uint32_t fb_id) const { return read_pixels(fd_.get(), get_fb2(fd_.get(), fb_id)); }
+Image KmsDevice::read(uint32_t fb_id) const { return read_pixels(fd().get(), get_fb2(fd().get(), fb_id)); }
 
 std::pair<Framebuffer, Image> KmsDevice::read_with_info(uint32_t fb_id) const
 {
-    const Fb2 fb = get_fb2(fd_.get(), fb_id);
-    return {describe_fb(fd_.get(), fb), read_pixels(fd_.get(), fb)};
+    const Fb2 fb = get_fb2(fd().get(), fb_id);
+    return {describe_fb(fd().get(), fb), read_pixels(fd().get(), fb)};
 }
 
 Image KmsDevice::compose(const Snapshot &snapshot) const
@@ -471,11 +452,11 @@ Image KmsDevice::compose(const Snapshot &snapshot) const
 
 std::optional<uint32_t> KmsDevice::writeback_connector() const
 {
-    ResPtr resources(drmModeGetResources(fd_.get()));
+    ResPtr resources(drmModeGetResources(fd().get()));
     if (!resources)
         return std::nullopt;
     for (int i = 0; i < resources->count_connectors; ++i) {
-        ConnectorPtr connector(drmModeGetConnector(fd_.get(), resources->connectors[i]));
+        ConnectorPtr connector(drmModeGetConnector(fd().get(), resources->connectors[i]));
         if (connector && connector->connector_type == DRM_MODE_CONNECTOR_WRITEBACK)
             return connector->connector_id;
     }
@@ -484,7 +465,7 @@ std::optional<uint32_t> KmsDevice::writeback_connector() const
 
 Image KmsDevice::capture_writeback(std::string *error, bool take_crtc) const
 {
-    const int fd = fd_.get();
+    const int fd = node_->fd().get();
     auto failed = [&](const std::string &why) {
         if (error != nullptr)
             *error = why;

@@ -23,6 +23,7 @@
 
 #include <sys/types.h>
 
+#include "drm_device.hpp"
 #include "image.hpp"
 #include "sync/unique_fd.hpp"
 
@@ -88,8 +89,8 @@ public:
     KmsDevice(const KmsDevice &) = delete;
     KmsDevice &operator=(const KmsDevice &) = delete;
 
-    [[nodiscard]] const std::string &path() const { return path_; }
-    [[nodiscard]] sync::BorrowedFd fd() const { return fd_.borrow(); }
+    [[nodiscard]] const std::string &path() const { return node_->path(); }
+    [[nodiscard]] sync::BorrowedFd fd() const { return node_->fd(); }
     // The device number (st_rdev) of the node, as linux-dmabuf feedback
     // names devices.
     [[nodiscard]] dev_t device() const { return device_; }
@@ -129,15 +130,16 @@ public:
     [[nodiscard]] Image capture_writeback(std::string *error, bool take_crtc = false) const;
 
 private:
-    KmsDevice(sync::UniqueFd fd, std::string path, dev_t device)
-        : fd_(std::move(fd)), path_(std::move(path)), device_(device) {}
+    KmsDevice(std::shared_ptr<const DrmDevice> node, dev_t device) : node_(std::move(node)), device_(device) {}
 
-    sync::UniqueFd fd_;
-    std::string path_;
+    std::shared_ptr<const DrmDevice> node_;
     dev_t device_;
 };
 
 // "XR24"-style name of a DRM fourcc.
 std::string fourcc(uint32_t format);
+// The wl_shm code of a DRM fourcc (Image::from_shm takes those): the same
+// number, except for wl_shm's two original formats.
+uint32_t wl_shm_format(uint32_t drm_format);
 
 } // namespace sluice::test::kms

@@ -79,14 +79,13 @@ private:
     uint32_t enters_ = 0;
 };
 
-class CursorPlane : public KmsSessionTest, public ::testing::WithParamInterface<const char *> {
+class CursorPlane : public KmsRendererTest {
 protected:
     void SetUp() override
     {
-        KmsSessionTest::SetUp();
+        KmsRendererTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
-        ASSERT_NO_FATAL_FAILURE(start({.renderer = GetParam()}));
         client_ = connect_client();
         pixels_ = std::make_unique<ShmBuffer>(client_->shm(), window_.width, window_.height);
         pixels_->fill(opaque_of(kms_blue));
@@ -196,8 +195,7 @@ TEST_P(CursorPlane, CursorLargerThanThePlaneIsDrawnInSoftware)
     EXPECT_TRUE(frame.all(expected, cursor_argb)) << frame.mismatch(expected, cursor_argb);
 }
 
-INSTANTIATE_TEST_SUITE_P(Renderers, CursorPlane, ::testing::Values("pixman", "gles2"),
-                         [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); });
+SLUICE_KMS_RENDERERS(CursorPlane);
 
 } // namespace
 } // namespace sluice::test

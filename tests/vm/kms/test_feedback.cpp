@@ -22,16 +22,7 @@ bool fullscreen_state(const Toplevel &toplevel)
     return std::find(states.begin(), states.end(), XDG_TOPLEVEL_STATE_FULLSCREEN) != states.end();
 }
 
-class DmabufFeedbackTest : public KmsSessionTest, public ::testing::WithParamInterface<const char *> {
-protected:
-    void SetUp() override
-    {
-        KmsSessionTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
-        ASSERT_NO_FATAL_FAILURE(start({.renderer = GetParam()}));
-    }
-};
+using DmabufFeedbackTest = KmsRendererTest;
 
 TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst)
 {
@@ -140,8 +131,7 @@ TEST_P(DmabufFeedbackTest, SecondWindowStaysWithoutScanoutTranche)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Renderers, DmabufFeedbackTest, ::testing::Values("pixman", "gles2"),
-                         [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); });
+SLUICE_KMS_RENDERERS(DmabufFeedbackTest);
 
 } // namespace
 } // namespace sluice::test

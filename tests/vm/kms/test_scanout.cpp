@@ -19,14 +19,13 @@ namespace {
 
 constexpr uint32_t background = 0xff262a33;
 
-class DirectScanout : public KmsSessionTest, public ::testing::WithParamInterface<const char *> {
+class DirectScanout : public KmsRendererTest {
 protected:
     void SetUp() override
     {
-        KmsSessionTest::SetUp();
+        KmsRendererTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
-        ASSERT_NO_FATAL_FAILURE(start({.renderer = GetParam()}));
         client_ = connect_client();
         if (!LinuxDmabuf::offered(*client_))
             GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam()
@@ -219,8 +218,7 @@ TEST_P(DirectScanout, FormatThePlaneCannotTakeIsComposited)
     EXPECT_TRUE(wait_for_log("not scanned out: the primary plane refused the buffer")) << server().log();
 }
 
-INSTANTIATE_TEST_SUITE_P(Renderers, DirectScanout, ::testing::Values("pixman", "gles2"),
-                         [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); });
+SLUICE_KMS_RENDERERS(DirectScanout);
 
 } // namespace
 } // namespace sluice::test

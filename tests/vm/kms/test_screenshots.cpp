@@ -39,16 +39,15 @@ std::string difference(const Image &a, const Image &b)
     return count == 0 ? "" : std::to_string(count) + " pixels differ:" + first.str();
 }
 
-class Screenshots : public KmsSessionTest, public ::testing::WithParamInterface<const char *> {
+class Screenshots : public KmsRendererTest {
 protected:
     void SetUp() override
     {
-        KmsSessionTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
         // The pointer never moves: no cursor image, nothing on the cursor
         // plane, nothing a screencopy without cursor would leave out.
-        ASSERT_NO_FATAL_FAILURE(start({.renderer = GetParam()}));
+        KmsRendererTest::SetUp();
+        if (IsSkipped() || HasFatalFailure())
+            return;
         client_ = connect_client();
     }
 
@@ -160,8 +159,7 @@ TEST_P(Screenshots, ScannedOutFrameMatchesScreencopy)
     EXPECT_EQ(difference(captured, on_kms), "") << "screencopy differs from the scanned-out buffer";
 }
 
-INSTANTIATE_TEST_SUITE_P(Renderers, Screenshots, ::testing::Values("pixman", "gles2"),
-                         [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); });
+SLUICE_KMS_RENDERERS(Screenshots);
 
 } // namespace
 } // namespace sluice::test
