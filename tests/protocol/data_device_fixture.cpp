@@ -14,7 +14,9 @@ Peer::Peer(std::unique_ptr<Client> connection, uint32_t color) : client(std::mov
     window = std::make_unique<Toplevel>(*client);
 }
 
-Peer::~Peer() {
+Peer::~Peer() { release_proxies(); }
+
+void Peer::release_proxies() {
     // Children before the objects they were made from.
     window.reset();
     buffer.reset();
@@ -27,13 +29,7 @@ Peer::~Peer() {
 
 void Peer::disconnect() {
     client->sever();
-    window.reset();
-    buffer.reset();
-    primary.reset();
-    data.reset();
-    primary_manager.reset();
-    data_manager.reset();
-    seat.reset();
+    release_proxies();
     client.reset();
 }
 

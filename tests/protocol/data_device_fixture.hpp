@@ -35,6 +35,9 @@ struct Peer {
     // Drops the connection as a crashed client would, after letting go of
     // every proxy locally.
     void disconnect();
+
+private:
+    void release_proxies();
 };
 
 class DataDeviceTest : public SluiceTest {
