@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include <linux/dma-buf.h>
@@ -37,6 +38,16 @@ void KmsSessionTest::SetUp()
 
 void KmsRendererTest::SetUp()
 {
+#if defined(__SANITIZE_ADDRESS__)
+    // llvmpipe in an ASan-instrumented sluice under TCG: the first frame
+    // with a second window took over 90 s here (each new shader variant is
+    // compiled by instrumented code on an emulated CPU), so sluice missed
+    // every timeout and SIGTERM. The session suite's simpler gles2 scenes do
+    // run under ASan; these run in the normal build.
+    if (std::string_view(GetParam()) == "gles2")
+        GTEST_SKIP() << "gles2 (llvmpipe) is too slow in an ASan build under TCG for these scenes; "
+                        "the normal build runs them";
+#endif
     KmsSessionTest::SetUp();
     if (IsSkipped() || HasFatalFailure())
         return;
