@@ -14,6 +14,7 @@
 #include "protocols/linux_drm_syncobj.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
 #include "render/factory.hpp"
+#include "render/linear_dumb_allocator.hpp"
 #include "render/software_renderer.hpp"
 #include "sync_device.hpp"
 #include "log.hpp"
@@ -194,7 +195,9 @@ bool Server::create_renderer() {
     }
     LOG_INFO("render", "renderer: %s", render::renderer_description(renderer_));
 
-    allocator_ = wlr_allocator_autocreate(backend_, renderer_);
+    // Dumb buffers labelled LINEAR where asked, or no cursor plane takes
+    // them (render/linear_dumb_allocator.hpp).
+    allocator_ = render::with_linear_dumb_buffers(renderer_, wlr_allocator_autocreate(backend_, renderer_));
     if (allocator_ == nullptr) {
         LOG_ERROR("render", "cannot create a buffer allocator for this backend and renderer");
         return false;

@@ -52,6 +52,20 @@ public:
                 wlr_drm_format_set_add(&dmabuf_formats_, format, DRM_FORMAT_MOD_INVALID);
             }
         }
+        // wlroots' pixman claims only the implicit modifier for what it
+        // renders into, but it renders into CPU-mapped, hence linear,
+        // buffers. A KMS cursor plane takes LINEAR only (wlroots forces it
+        // there), so without LINEAR here no cursor buffer could be picked
+        // and the cursor was always drawn in software.
+        const wlr_drm_format_set *rendered =
+            inner_->impl->get_render_formats != nullptr ? inner_->impl->get_render_formats(inner_) : nullptr;
+        for (size_t i = 0; rendered != nullptr && i < rendered->len; ++i) {
+            const wlr_drm_format *format = rendered->formats[i];
+            for (size_t m = 0; m < format->len; ++m) {
+                wlr_drm_format_set_add(&render_formats_, format->format, format->modifiers[m]);
+            }
+            wlr_drm_format_set_add(&render_formats_, format->format, DRM_FORMAT_MOD_LINEAR);
+        }
     }
 
     ~SoftwareRenderer() {
@@ -61,6 +75,7 @@ public:
         textures_.destroy_all();
         wlr_renderer_destroy(inner_);
         wlr_drm_format_set_finish(&dmabuf_formats_);
+        wlr_drm_format_set_finish(&render_formats_);
     }
 
     SoftwareRenderer(const SoftwareRenderer &) = delete;
@@ -128,8 +143,7 @@ private:
         return self->drm_fd_.valid() ? &self->dmabuf_formats_ : nullptr;
     }
     static const wlr_drm_format_set *get_render_formats(wlr_renderer *renderer) {
-        wlr_renderer *in = inner(renderer);
-        return in->impl->get_render_formats != nullptr ? in->impl->get_render_formats(in) : nullptr;
+        return &from(renderer)->render_formats_;
     }
     static uint32_t preferred_read_format(wlr_renderer *renderer) {
         wlr_renderer *in = inner(renderer);
@@ -169,6 +183,7 @@ private:
     // whose layout sluice knows.
     std::vector<uint32_t> importable_;
     wlr_drm_format_set dmabuf_formats_{};
+    wlr_drm_format_set render_formats_{};
     PixmanTexture::Registry textures_;
     // Between begin and end: the bound buffer's image and the scissor box.
     pixman_image_t *target_ = nullptr;
