@@ -3,8 +3,12 @@
 // minus the hotspot, with the theme's arrow over the background and the
 // image a client sets over its window; the composited frame on the primary
 // plane never holds the cursor. A cursor larger than the plane falls back
-// to a software cursor drawn into the composited frame.
+// to a software cursor drawn into the composited frame. With either
+// renderer: pixman's cursor images go to the plane in DRM dumb buffers,
+// which sluice labels LINEAR (render/linear_dumb_allocator.hpp), the one
+// modifier wlroots lets a cursor plane take.
 #include <algorithm>
+#include <iostream>
 
 #include "fixture.hpp"
 #include "kms_fixture.hpp"
@@ -150,12 +154,15 @@ TEST_P(CursorPlane, ClientCursorIsOnTheCursorPlane)
     const Snapshot at = move_and_wait(x, y, hotspot, hotspot);
     EXPECT_GE(setter.enters(), 1u);
     const kms::Plane &cursor = *at.first(PlaneType::cursor);
-    const Image image = kms().read(cursor.fb_id);
+    const auto [cursor_fb, image] = kms().read_with_info(cursor.fb_id);
     EXPECT_EQ(image.count(image.bounds(), cursor_argb), 32u * 32u) << "the client's cursor image is not on the plane";
     EXPECT_TRUE(image.all({0, 0, 32, 32}, cursor_argb)) << image.mismatch({0, 0, 32, 32}, cursor_argb);
 
     // Not a software cursor: the composited frame under it is the window.
-    const Image frame = kms().read(at.first(PlaneType::primary)->fb_id);
+    const auto [frame_fb, frame] = kms().read_with_info(at.first(PlaneType::primary)->fb_id);
+    // Which buffers the two planes got (with pixman: dumb buffers, the
+    // cursor's added with the LINEAR modifier), for a reader of the log.
+    std::cout << "cursor plane: " << cursor_fb.describe() << "; primary plane: " << frame_fb.describe() << std::endl;
     EXPECT_EQ(frame.count(frame.bounds(), cursor_argb), 0u) << "the cursor is drawn into the primary plane too";
     EXPECT_TRUE(frame.all(window_, opaque_of(kms_blue))) << frame.mismatch(window_, opaque_of(kms_blue));
 
