@@ -67,21 +67,36 @@ TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst)
     // client would pick for a plain window are among them, and none that
     // only the renderer reads (XBGR8888) is.
     //
-    // The modifiers are another matter: the renderer's tranche lists LINEAR
-    // and INVALID for each format, but in the scanout tranche wlroots
-    // 0.15's format table resolves every entry to INVALID (the implicit
-    // modifier, which for vkms means linear and which KMS takes through
-    // AddFB2 without modifiers), so the plane's explicit LINEAR never
-    // reaches the client. The check is on fourccs, and on the modifiers
-    // being ones the plane takes explicitly or implicitly.
+    // The modifiers: the renderer's (last) tranche carries LINEAR for the
+    // formats a client allocates on vkms, so LINEAR reaches clients there.
+    // The scanout tranche asks for the same (format, LINEAR) pairs, but
+    // wlroots 0.15.1's feedback_compile looks its indices up off by one:
+    // the table holds an implicit-modifier entry ahead of each format's
+    // listed modifiers and get_drm_format_set_index does not step over it,
+    // so the scanout tranche's LINEAR points at that INVALID entry and
+    // every scanout entry a client receives is INVALID (the implicit
+    // modifier: for vkms, linear, which KMS takes through AddFB2 without
+    // modifiers). Which modifiers sluice renders into (LINEAR too, for the
+    // cursor plane) does not enter: feedback is about what clients send.
+    // Checked as it is, so that a wlroots that gets it right shows here: the
+    // check then becomes primary.takes(format, modifier) alone.
+    const auto lists = [](const FeedbackTranche &tranche, uint32_t format, uint64_t modifier) {
+        return std::find(tranche.formats.begin(), tranche.formats.end(), std::pair{format, modifier}) !=
+               tranche.formats.end();
+    };
+    for (uint32_t format : {DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888}) {
+        EXPECT_TRUE(lists(full.tranches[1], format, DRM_FORMAT_MOD_LINEAR))
+            << "the render tranche lacks " << kms::fourcc(format) << "/LINEAR: " << full.describe();
+    }
     const Snapshot planes = kms().snapshot();
     const kms::Plane &primary = *planes.first(PlaneType::primary);
     ASSERT_FALSE(scanout.formats.empty());
     std::vector<uint32_t> fourccs;
     for (const auto &[format, modifier] : scanout.formats) {
-        EXPECT_TRUE(primary.takes(format, modifier) ||
-                    (modifier == DRM_FORMAT_MOD_INVALID && primary.takes(format, DRM_FORMAT_MOD_LINEAR)))
-            << kms::fourcc(format) << "/0x" << std::hex << modifier;
+        EXPECT_EQ(modifier, DRM_FORMAT_MOD_INVALID)
+            << kms::fourcc(format) << "/0x" << std::hex << modifier
+            << ": a scanout entry other than INVALID reached the client (wlroots' index lookup fixed?)";
+        EXPECT_TRUE(primary.takes(format, DRM_FORMAT_MOD_LINEAR)) << kms::fourcc(format) << " on the primary plane";
         fourccs.push_back(format);
     }
     const auto has = [&](uint32_t format) { return std::find(fourccs.begin(), fourccs.end(), format) != fourccs.end(); };
