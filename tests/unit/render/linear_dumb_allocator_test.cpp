@@ -6,7 +6,6 @@
 // sluice wraps at all, and the cursor-plane format pick it exists for.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fake_buffers.hpp"
 #include "render/linear_dumb_allocator.hpp"
 #include "render/software_renderer.hpp"
 #include "sync/unique_fd.hpp"
@@ -27,6 +27,8 @@ constexpr uint32_t kDumbCaps = WLR_BUFFER_CAP_DATA_PTR | WLR_BUFFER_CAP_DMABUF;
 struct Stats {
     int buffers_created = 0;
     int buffers_destroyed = 0;
+    // The dma-buf fd of the last buffer made.
+    int last_fd = -1;
     int allocators_destroyed = 0;
     int begins = 0;
     int ends = 0;
@@ -66,6 +68,7 @@ private:
         wlr_buffer_init(&handle_.base, &impl, width, height);
         handle_.owner = this;
         ++stats_.buffers_created;
+        stats_.last_fd = fd_.get();
     }
     ~FakeDumbBuffer() {
         munmap(pixels_, size_);
@@ -179,24 +182,6 @@ struct RendererDeleter {
 };
 using RendererPtr = std::unique_ptr<wlr_renderer, RendererDeleter>;
 
-// Counts a wlr_buffer's destroy signal.
-struct DestroyCounter {
-    int count = 0;
-    wl_listener listener{};
-    explicit DestroyCounter(wlr_buffer *buffer) {
-        listener.notify = [](wl_listener *l, void *) {
-            DestroyCounter *self = wl_container_of(l, self, listener);
-            ++self->count;
-            wl_list_remove(&self->listener.link);
-            wl_list_init(&self->listener.link);
-        };
-        wl_signal_add(&buffer->events.destroy, &listener);
-    }
-    ~DestroyCounter() { wl_list_remove(&listener.link); }
-    DestroyCounter(const DestroyCounter &) = delete;
-    DestroyCounter &operator=(const DestroyCounter &) = delete;
-};
-
 uint64_t modifier_of(wlr_buffer *buffer) {
     wlr_dmabuf_attributes attribs{};
     EXPECT_TRUE(wlr_buffer_get_dmabuf(buffer, &attribs));
@@ -242,7 +227,7 @@ TEST_F(LinearDumbAllocatorTest, ReportsLinearWhenLinearIsAskedFor) {
     EXPECT_EQ(attribs.format, DRM_FORMAT_ARGB8888);
     EXPECT_EQ(attribs.n_planes, 1);
     EXPECT_EQ(attribs.stride[0], 64u * 4);
-    EXPECT_GE(attribs.fd[0], 0);
+    EXPECT_EQ(attribs.fd[0], stats.last_fd);
     EXPECT_EQ(buffer->width, 64);
     EXPECT_EQ(buffer->height, 32);
     wlr_buffer_drop(buffer);
@@ -314,13 +299,14 @@ TEST_F(LinearDumbAllocatorTest, TheInnerBufferGoesExactlyOnceWithTheLastLock) {
     const Format cursor(DRM_FORMAT_ARGB8888, {DRM_FORMAT_MOD_LINEAR});
     wlr_buffer *buffer = create(cursor);
     ASSERT_NE(buffer, nullptr);
-    DestroyCounter wrapper_destroyed(buffer);
+    BufferEvents wrapper;
+    wrapper.watch(buffer);
 
     // A consumer (the DRM backend scanning it out) locks it; the producer
     // (the swapchain) drops it: nothing may go yet.
     wlr_buffer_lock(buffer);
     wlr_buffer_drop(buffer);
-    EXPECT_EQ(wrapper_destroyed.count, 0);
+    EXPECT_EQ(wrapper.destroys, 0);
     EXPECT_EQ(stats.buffers_destroyed, 0);
 
     // Destroying the allocator leaves its live buffers working.
@@ -330,7 +316,7 @@ TEST_F(LinearDumbAllocatorTest, TheInnerBufferGoesExactlyOnceWithTheLastLock) {
     EXPECT_EQ(modifier_of(buffer), DRM_FORMAT_MOD_LINEAR);
 
     wlr_buffer_unlock(buffer);
-    EXPECT_EQ(wrapper_destroyed.count, 1);
+    EXPECT_EQ(wrapper.destroys, 1);
     EXPECT_EQ(stats.buffers_created, 1);
     EXPECT_EQ(stats.buffers_destroyed, 1);
 }
