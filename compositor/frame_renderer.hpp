@@ -6,14 +6,20 @@
 //    opaque surface covers it; surfaces hidden under opaque ones are not
 //    drawn (ScenePainter);
 //  - direct scan-out is a proposal checked with a test commit, and when it
-//    is refused the reason is kept and logged.
+//    is refused the reason is kept and logged;
+//  - a composited frame reaches the output only once it is drawn: its
+//    render-done fence goes into the buffer's reservation object, or, where
+//    the renderer has no sync_files (llvmpipe), the commit waits for the
+//    renderer to finish (render/render_fence.hpp).
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "render/render_fence.hpp"
 #include "scene_painter.hpp"
+#include "sync/dmabuf_fence.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {
@@ -28,7 +34,9 @@ struct FrameResult {
 
 class FrameRenderer {
 public:
-    FrameRenderer() = default;
+    // `fences` is null where frames are drawn before the renderer returns
+    // (pixman); `dmabuf_fences` puts native render-done fences into buffers.
+    FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences);
 
     // Called with the surface whose buffer is about to be scanned out, after
     // the test commit accepted it and before the real one: some backends
@@ -46,6 +54,12 @@ private:
     wlr_surface *scanout_candidate(std::string &reason);
     bool try_scanout(wlr_surface *surface, std::string &reason, const BeforeScanout &before_scanout);
     bool render(const float clear_color[4]);
+    // Commits the drawn frame once the output's consumers cannot see it
+    // unfinished.
+    bool commit_drawn();
+    void attach_fence(wlr_output *output, const render::RenderFence &fence);
+    void wait_for(wlr_output *output, const render::RenderFence &fence);
+    void fence_trouble(wlr_output *output, const std::string &what);
 
     struct VisibleSurface {
         wlr_surface *surface;
@@ -58,6 +72,11 @@ private:
     std::vector<VisibleSurface> visible_;
     bool was_scanned_out_ = false;
     std::string last_reason_;
+
+    const render::RenderFences *fences_;
+    sync::DmaBufFences &dmabuf_fences_;
+    // Logged once: what went wrong with a fence, the frame committed anyway.
+    bool fence_error_logged_ = false;
 };
 
 } // namespace sluice

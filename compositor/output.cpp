@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "commit_gate.hpp"
 #include "log.hpp"
 #include "presentation.hpp"
 #include "server.hpp"
@@ -15,7 +16,9 @@ constexpr float background_color[4] = {0x26 / 255.0f, 0x2a / 255.0f, 0x33 / 255.
 constexpr float black[4] = {0.0f, 0.0f, 0.0f, 1.0f};
 } // namespace
 
-Output::Output(Server &server, wlr_output *output) : server_(server), output_(output) {
+Output::Output(Server &server, wlr_output *output)
+    : server_(server), output_(output),
+      frame_renderer_(server.render_fences(), server.gate().dmabuf_fences()) {
     destroy_.connect(&output_->events.destroy, [this](void *) { server_.remove_output(this); });
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
     present_.connect(&output_->events.present,

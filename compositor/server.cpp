@@ -15,6 +15,7 @@
 #include "protocols/linux_explicit_sync_v1.hpp"
 #include "render/factory.hpp"
 #include "render/linear_dumb_allocator.hpp"
+#include "render/render_fence.hpp"
 #include "render/software_renderer.hpp"
 #include "sync_device.hpp"
 #include "log.hpp"
@@ -27,11 +28,6 @@
 #include "xdg_view.hpp"
 #include "x11_atoms.hpp"
 #include "xwayland_view.hpp"
-
-extern "C" {
-#include <wlr/render/gles2.h>
-#include <wlr/render/pixman.h>
-}
 
 namespace sluice {
 
@@ -194,6 +190,18 @@ bool Server::create_renderer() {
         return false;
     }
     LOG_INFO("render", "renderer: %s", render::renderer_description(renderer_));
+    std::string no_fences;
+    render_fences_ = render::RenderFences::create(renderer_, no_fences);
+    if (render_fences_ == nullptr && wlr_renderer_is_gles2(renderer_)) {
+        LOG_ERROR("render", "no render-done fences (%s): frames may reach the output before they are drawn",
+                  no_fences.c_str());
+    } else if (render_fences_ != nullptr) {
+        LOG_INFO("render", "render-done fences: %s",
+                 render_fences_->native()
+                     ? "sync_files, put into each frame's buffer for the display and readers to wait on"
+                     : "EGL fences without sync_files (no EGL_ANDROID_native_fence_sync); each frame is "
+                       "committed once the renderer has finished it");
+    }
 
     // Dumb buffers labelled LINEAR where asked, or no cursor plane takes
     // them (render/linear_dumb_allocator.hpp).

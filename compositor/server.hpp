@@ -9,6 +9,10 @@
 #include "options.hpp"
 #include "wlroots/wlr.hpp"
 
+namespace sluice::render {
+class RenderFences;
+}
+
 namespace sluice {
 
 namespace protocols {
@@ -51,6 +55,8 @@ public:
     wlr_backend *backend() const { return backend_; }
     wlr_renderer *renderer() const { return renderer_; }
     wlr_allocator *allocator() const { return allocator_; }
+    // How a composited frame's end is known (null: pixman, done on return).
+    const render::RenderFences *render_fences() const { return render_fences_.get(); }
     wlr_scene *scene() const { return scene_; }
     wlr_output_layout *output_layout() const { return output_layout_; }
     wlr_scene_node *view_layer() const { return view_layer_; }
@@ -107,6 +113,7 @@ private:
     wlr_backend *backend_ = nullptr;
     wlr_renderer *renderer_ = nullptr;
     wlr_allocator *allocator_ = nullptr;
+    std::unique_ptr<render::RenderFences> render_fences_;
     wlr_compositor *compositor_ = nullptr;
     wlr_scene *scene_ = nullptr;
     wlr_scene_node *view_layer_ = nullptr;

@@ -5,6 +5,12 @@
 // headers come first so the macros below cannot leak into them.
 #pragma once
 
+// As wlr/render/egl.h wants them: no X11 or platform types in EGL's headers.
+#define MESA_EGL_NO_X11_HEADERS
+#define EGL_NO_X11
+#define EGL_NO_PLATFORM_SPECIFIC_TYPES
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
 #include <drm_fourcc.h>
 #include <errno.h>
 #include <libudev.h>
@@ -40,6 +46,8 @@ extern "C" {
 #include <wlr/render/allocator.h>
 #include <wlr/render/dmabuf.h>
 #include <wlr/render/drm_format_set.h>
+#include <wlr/render/egl.h>
+#include <wlr/render/gles2.h>
 #include <wlr/render/interface.h>
 #include <wlr/render/pixman.h>
 #include <wlr/render/wlr_renderer.h>

@@ -117,7 +117,8 @@ Image read_dmabuf(int fd, const ExportedFrame &frame)
 
 } // namespace
 
-ExportedFrame export_output_frame(Client &client, wl_output *output, std::chrono::milliseconds timeout)
+ExportedFrame export_output_frame(Client &client, wl_output *output, std::chrono::milliseconds timeout,
+                                  const std::function<void()> &after_request)
 {
     const Global *global = client.find_global(export_manager_interface.name);
     if (global == nullptr)
@@ -128,6 +129,9 @@ ExportedFrame export_output_frame(Client &client, wl_output *output, std::chrono
                                              0 /* overlay_cursor */, output);
     wl_proxy_add_listener(frame, reinterpret_cast<void (**)(void)>(const_cast<FrameListener *>(&frame_listener)),
                           &capture);
+    if (after_request)
+        after_request();
+    client.flush();
     const bool resolved = client.dispatch_until([&] { return capture.ready || capture.cancel; }, timeout);
     wl_proxy_marshal_flags(frame, frame_destroy_opcode, nullptr, 1, WL_MARSHAL_FLAG_DESTROY);
     wl_proxy_marshal_flags(manager, destroy_opcode, nullptr, 1, WL_MARSHAL_FLAG_DESTROY);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -27,9 +28,13 @@ struct ExportedFrame {
 };
 
 // Binds the manager on `client` (throws when sluice lacks it), captures
-// `output`'s next frame (no cursor) and reads it. Throws with the reason
-// (cancel, timeout, an unreadable dma-buf) when no picture comes back.
+// `output`'s next frame (no cursor) and reads it as soon as it is ready,
+// as a screen recorder would. `after_request` runs once the capture is
+// asked for, before waiting: what it commits is what the frame shows.
+// Throws with the reason (cancel, timeout, an unreadable dma-buf) when no
+// picture comes back.
 ExportedFrame export_output_frame(Client &client, wl_output *output,
-                                  std::chrono::milliseconds timeout = default_timeout);
+                                  std::chrono::milliseconds timeout = default_timeout,
+                                  const std::function<void()> &after_request = {});
 
 } // namespace sluice::test

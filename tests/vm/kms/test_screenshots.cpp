@@ -4,7 +4,9 @@
 // does the frame a client gets as a dma-buf through wlr-export-dmabuf (on
 // the DRM output, where the frame is a real KMS framebuffer). Also for a
 // frame scanned out directly.
+#include <iterator>
 #include <sstream>
+#include <vector>
 
 #include "export_dmabuf_client.hpp"
 #include "fixture.hpp"
@@ -137,6 +139,73 @@ TEST_P(Screenshots, ExportedDmabufFrameMatchesTheScreen)
                                                     << kms::fourcc(frame.format) << ", stride " << frame.stride << ")";
     const Image captured = capture_output(*client, client->output().proxy.get(), session_timeout);
     EXPECT_EQ(difference(frame.pixels, captured), "") << "the exported frame differs from screencopy";
+}
+
+// A screen recorder reads an exported frame the moment it is ready, and
+// `ready` follows the KMS commit: so a frame may reach KMS only once it is
+// drawn. Each round repaints most of the output in a new colour and reads
+// exported frames at once until the new colour shows: each must hold one
+// colour in full (a frame drawn before the change may still come first),
+// never a part of one and a part of the other (the renderer still drawing).
+TEST_P(Screenshots, ExportedFrameIsFinishedWhenReady)
+{
+    Client *client = client_.get();
+    // Not the output's size: composited, never a scan-out candidate.
+    constexpr int32_t width = 1000, height = 700;
+    constexpr uint32_t colours[] = {kms_red, kms_blue, kms_yellow, kms_magenta};
+    std::vector<std::unique_ptr<ShmBuffer>> buffers;
+    for (uint32_t colour : colours) {
+        buffers.push_back(std::make_unique<ShmBuffer>(client->shm(), width, height, WL_SHM_FORMAT_XRGB8888));
+        buffers.back()->fill(opaque_of(colour));
+    }
+    Toplevel window(*client, Toplevel::Options{.title = "repainted"});
+    ASSERT_TRUE(window.map(*buffers[0], session_timeout)) << client->describe_error();
+    const Rect placed = centered(vkms_width, vkms_height, width, height);
+    ASSERT_TRUE(wait_kms(*client, [&](const Snapshot &s) {
+        try {
+            return kms().compose(s).all(placed, opaque_of(colours[0]));
+        } catch (const std::exception &) {
+            return false;
+        }
+    })) << "the first colour never reached KMS";
+
+    constexpr int rounds = 12, reads_per_round = 4;
+    int frames_read = 0, unfinished = 0, rounds_without_new = 0;
+    std::string first_unfinished;
+    for (int round = 1; round <= rounds; ++round) {
+        ShmBuffer &next = *buffers[round % std::size(colours)];
+        const uint32_t before = opaque_of(colours[(round - 1) % std::size(colours)]);
+        const uint32_t after = opaque_of(colours[round % std::size(colours)]);
+        ASSERT_TRUE(client->dispatch_until([&] { return !next.busy(); }, session_timeout))
+            << "sluice never released a buffer it showed four frames ago";
+        bool shown = false;
+        for (int read = 0; read < reads_per_round && !shown; ++read) {
+            ExportedFrame frame;
+            try {
+                frame = export_output_frame(*client, client->output().proxy.get(), session_timeout, [&] {
+                    if (read > 0)
+                        return;
+                    wl_surface_attach(window.surface(), next.get(), 0, 0);
+                    next.mark_busy();
+                    wl_surface_damage_buffer(window.surface(), 0, 0, width, height);
+                    wl_surface_commit(window.surface());
+                });
+            } catch (const std::exception &e) {
+                FAIL() << "round " << round << ": " << e.what() << "\n" << server().log();
+            }
+            ASSERT_EQ(frame.pixels.width(), vkms_width);
+            ++frames_read;
+            shown = frame.pixels.all(placed, after);
+            if (!shown && !frame.pixels.all(placed, before) && ++unfinished == 1)
+                first_unfinished = "round " + std::to_string(round) + ": " + frame.pixels.mismatch(placed, after);
+        }
+        if (!shown)
+            ++rounds_without_new;
+    }
+    EXPECT_EQ(unfinished, 0) << unfinished << " of " << frames_read
+                             << " exported frames were read unfinished; first: " << first_unfinished;
+    EXPECT_EQ(rounds_without_new, 0) << "in " << rounds_without_new << " of " << rounds << " rounds no exported frame "
+                                     << "showed the new colour within " << reads_per_round << " frames";
 }
 
 TEST_P(Screenshots, ScannedOutFrameMatchesScreencopy)
