@@ -6,6 +6,7 @@
 
 #include "drag_icon.hpp"
 #include "input_device.hpp"
+#include "libinput_resume.hpp"
 #include "log.hpp"
 #include "server.hpp"
 #include "view.hpp"
@@ -41,6 +42,8 @@ Seat::Seat(Server &server)
 
     new_input_.connect(&server_.backend()->events.new_input,
                        [this](void *data) { on_new_input(static_cast<wlr_input_device *>(data)); });
+    libinput_resume_ =
+        std::make_unique<LibinputResume>(server_.backend(), wlr_backend_get_session(server_.backend()));
 
     cursor_motion_.connect(&cursor_->events.motion, [this](void *data) {
         auto *event = static_cast<wlr_event_pointer_motion *>(data);
@@ -162,6 +165,7 @@ Seat::~Seat() {
 
 void Seat::on_new_input(wlr_input_device *device) {
     LOG_INFO("input", "new input device '%s'", device->name);
+    libinput_resume_->device_added(device);
     switch (device->type) {
     case WLR_INPUT_DEVICE_KEYBOARD:
         keyboards_.emplace_back(std::make_unique<Keyboard>(*this, device, Keyboard::Keymap::from_environment));

@@ -12,6 +12,7 @@ namespace sluice {
 
 class Keyboard;
 class InputDevice;
+class LibinputResume;
 class DragIcon;
 class Server;
 class View;
@@ -73,6 +74,7 @@ private:
     uint32_t resize_edges_ = 0;
 
     Listener new_input_;
+    std::unique_ptr<LibinputResume> libinput_resume_;
     Listener cursor_motion_;
     Listener cursor_motion_absolute_;
     Listener cursor_button_;

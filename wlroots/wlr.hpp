@@ -13,6 +13,7 @@
 #include <EGL/eglext.h>
 #include <drm_fourcc.h>
 #include <errno.h>
+#include <libinput.h>
 #include <libudev.h>
 #include <linux/input-event-codes.h>
 #include <pixman.h>
@@ -38,6 +39,7 @@ extern "C" {
 #include <wlr/backend.h>
 #include <wlr/backend/drm.h>
 #include <wlr/backend/headless.h>
+#include <wlr/backend/libinput.h>
 #include <wlr/backend/multi.h>
 #include <wlr/backend/session.h>
 #include <wlr/backend/wayland.h>
