@@ -145,7 +145,10 @@ void FrameRenderer::wait_for(wlr_output *output, const render::RenderFence &fenc
     // returns, never a client's fence. (Waiting off the event loop would
     // leave the output's buffer attached across dispatches, which wlroots
     // 0.15's screencopy and cursor code assert against.)
+    const auto start = std::chrono::steady_clock::now();
     auto done = fence.wait(render_wait_limit);
+    LOG_DEBUG("render", "%s: waited %.2f ms for the renderer to finish the frame", output->name,
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (!done.ok()) {
         fence_trouble(output, done.error().message);
     } else if (!*done) {
