@@ -107,64 +107,15 @@ bool FrameRenderer::render(const float clear_color[4]) {
 bool FrameRenderer::commit_drawn() {
     wlr_output *output = scene_output_->output;
     if (fences_ != nullptr) {
-        if (auto fence = fences_->after_frame(); !fence.ok()) {
-            fence_trouble(output, fence.error().message);
-        } else if (fences_->native()) {
-            attach_fence(output, **fence);
-        } else {
-            wait_for(output, **fence);
+        auto settled = fences_->settle_frame(output->back_buffer, dmabuf_fences_, render_wait_limit);
+        if (!settled.ok() && !fence_error_logged_) {
+            LOG_ERROR("render", "%s: a frame went out without its render-done fence (%s); frames may reach the "
+                                "output before they are drawn",
+                      output->name, settled.error().message.c_str());
+            fence_error_logged_ = true;
         }
     }
     return wlr_output_commit(output);
-}
-
-void FrameRenderer::attach_fence(wlr_output *output, const render::RenderFence &fence) {
-    // Every consumer of the buffer (KMS, a recorder reading an exported
-    // frame) waits on its reservation object; the fence goes there.
-    auto file = fence.sync_file();
-    if (!file.ok()) {
-        fence_trouble(output, file.error().message);
-        return;
-    }
-    wlr_dmabuf_attributes attributes{};
-    if (!wlr_buffer_get_dmabuf(output->back_buffer, &attributes)) {
-        fence_trouble(output, "the output's buffer is not a dma-buf");
-        return;
-    }
-    auto attached =
-        dmabuf_fences_.import_sync_file(sync::BorrowedFd{attributes.fd[0]}, *file, sync::DmaBufAccess::Write);
-    if (!attached.ok()) {
-        fence_trouble(output, attached.error().message);
-    }
-}
-
-void FrameRenderer::wait_for(wlr_output *output, const render::RenderFence &fence) {
-    // Without sync_files nothing downstream can wait, so this frame does
-    // not leave before it is drawn. The wait is for sluice's own frame on a
-    // software rasterizer: the CPU drawing it, as pixman draws before it
-    // returns, never a client's fence. (Waiting off the event loop would
-    // leave the output's buffer attached across dispatches, which wlroots
-    // 0.15's screencopy and cursor code assert against.)
-    const auto start = std::chrono::steady_clock::now();
-    auto done = fence.wait(render_wait_limit);
-    LOG_DEBUG("render", "%s: waited %.2f ms for the renderer to finish the frame", output->name,
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    if (!done.ok()) {
-        fence_trouble(output, done.error().message);
-    } else if (!*done) {
-        LOG_ERROR("render", "%s: the renderer did not finish a frame within %lld s; showing it as it is",
-                  output->name, static_cast<long long>(render_wait_limit.count()));
-    }
-}
-
-void FrameRenderer::fence_trouble(wlr_output *output, const std::string &what) {
-    if (fence_error_logged_) {
-        return;
-    }
-    LOG_ERROR("render", "%s: no render-done fence for this frame (%s); frames may reach the output before "
-                        "they are drawn",
-              output->name, what.c_str());
-    fence_error_logged_ = true;
 }
 
 FrameResult FrameRenderer::commit(wlr_scene_output *scene_output, const float clear_color[4],

@@ -57,9 +57,6 @@ private:
     // Commits the drawn frame once the output's consumers cannot see it
     // unfinished.
     bool commit_drawn();
-    void attach_fence(wlr_output *output, const render::RenderFence &fence);
-    void wait_for(wlr_output *output, const render::RenderFence &fence);
-    void fence_trouble(wlr_output *output, const std::string &what);
 
     struct VisibleSurface {
         wlr_surface *surface;

@@ -6,6 +6,8 @@
 
 #include <GLES2/gl2.h>
 
+#include "render/log.hpp"
+
 namespace sluice::render {
 
 namespace {
@@ -101,6 +103,46 @@ sync::Result<std::unique_ptr<RenderFence>> RenderFences::after_frame() const {
     // A fence signals only once submitted; a native one has no fd before.
     glFlush();
     return std::make_unique<RenderFence>(display_, sync, procs_);
+}
+
+sync::Result<void> RenderFences::settle_frame(wlr_buffer *target, sync::DmaBufFences &dmabuf_fences,
+                                              std::chrono::nanoseconds limit) const {
+    auto fence = after_frame();
+    if (!fence.ok()) {
+        return std::move(fence).error();
+    }
+    if (native()) {
+        // Every consumer of the buffer (KMS, a recorder reading an exported
+        // frame) waits on its reservation object; the fence goes there.
+        auto file = (*fence)->sync_file();
+        if (!file.ok()) {
+            return std::move(file).error();
+        }
+        wlr_dmabuf_attributes attributes{};
+        if (!wlr_buffer_get_dmabuf(target, &attributes)) {
+            return sync::Error{EINVAL, "the frame's buffer is not a dma-buf"};
+        }
+        return dmabuf_fences.import_sync_file(sync::BorrowedFd{attributes.fd[0]}, *file, sync::DmaBufAccess::Write);
+    }
+    // Without sync_files nothing downstream can wait, so the frame does not
+    // leave before it is drawn. The wait is for sluice's own frame on a
+    // software rasterizer: the CPU drawing it, as pixman draws before it
+    // returns, never a client's fence. (Waiting off the event loop would
+    // leave the output's buffer attached across dispatches, which wlroots
+    // 0.15's screencopy asserts against.)
+    const auto start = std::chrono::steady_clock::now();
+    auto done = (*fence)->wait(limit);
+    RENDER_LOG(WLR_DEBUG, "waited %.2f ms for the renderer to finish the frame",
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if (!done.ok()) {
+        return std::move(done).error();
+    }
+    if (!*done) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(limit).count();
+        return sync::Error{ETIMEDOUT,
+                           "the renderer did not finish the frame within " + std::to_string(ms) + " ms"};
+    }
+    return {};
 }
 
 } // namespace sluice::render

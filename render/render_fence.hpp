@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "sync/dmabuf_fence.hpp"
 #include "sync/result.hpp"
 #include "sync/sync_file.hpp"
 #include "wlroots/wlr.hpp"
@@ -72,6 +73,14 @@ public:
     // display current (for wlroots' renderer: between
     // wlr_output_attach_render and the commit).
     [[nodiscard]] sync::Result<std::unique_ptr<RenderFence>> after_frame() const;
+
+    // What a frame drawn into `target` needs before it may be committed: a
+    // native fence put into `target`'s reservation object (no wait), or,
+    // without sync_files, the wait for the fence, at most `limit`. Same
+    // call-site rule as after_frame(). An error says why the frame goes out
+    // unfenced (or, past `limit`, unfinished).
+    [[nodiscard]] sync::Result<void> settle_frame(wlr_buffer *target, sync::DmaBufFences &dmabuf_fences,
+                                                  std::chrono::nanoseconds limit) const;
 
 private:
     RenderFences(EGLDisplay display, const EglSyncProcs &procs) : display_(display), procs_(procs) {}
