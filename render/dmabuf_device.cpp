@@ -11,7 +11,7 @@
 #include <fcntl.h>
 #include <xf86drm.h>
 
-#include "render/log.hpp"
+#include "common/log.hpp"
 
 namespace sluice::render {
 
@@ -84,7 +84,7 @@ std::optional<DmabufDevice> find_dmabuf_device(wlr_backend *backend, const std::
             std::string path = device_path(fd->get());
             return DmabufDevice{std::move(fd).value(), std::move(path), "the backend's DRM device"};
         }
-        RENDER_LOG(WLR_ERROR, "cannot keep the backend's DRM fd: %s", fd.error().message.c_str());
+        LOG_ERROR(render, "cannot keep the backend's DRM fd: %s", fd.error().message.c_str());
     }
 
     std::error_code error;
@@ -96,11 +96,11 @@ std::optional<DmabufDevice> find_dmabuf_device(wlr_backend *backend, const std::
         const std::filesystem::path path = dri_dir / name;
         sync::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
         if (!fd.valid()) {
-            RENDER_LOG(WLR_DEBUG, "%s: cannot open it: %s", path.c_str(), strerror(errno));
+            LOG_DEBUG(render, "%s: cannot open it: %s", path.c_str(), strerror(errno));
             continue;
         }
         if (!is_drm_device(fd.get())) {
-            RENDER_LOG(WLR_DEBUG, "%s: not a DRM device libdrm knows", path.c_str());
+            LOG_DEBUG(render, "%s: not a DRM device libdrm knows", path.c_str());
             continue;
         }
         return DmabufDevice{std::move(fd), path.string(), "the first usable node in " + dri_dir.string()};

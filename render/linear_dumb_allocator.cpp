@@ -1,6 +1,6 @@
 #include "render/linear_dumb_allocator.hpp"
 
-#include "render/log.hpp"
+#include "common/log.hpp"
 #include "render/software_renderer.hpp"
 
 namespace sluice::render {
@@ -142,7 +142,7 @@ wlr_allocator *with_linear_dumb_buffers(wlr_renderer *renderer, wlr_allocator *a
     if (!is_software_renderer(renderer) || !makes_dumb_buffers(allocator)) {
         return allocator;
     }
-    RENDER_LOG(WLR_DEBUG, "DRM dumb buffers are labelled LINEAR where LINEAR is asked for (cursor planes take "
+    LOG_DEBUG(render, "DRM dumb buffers are labelled LINEAR where LINEAR is asked for (cursor planes take "
                           "nothing else)");
     return LinearDumbAllocator::wrap(allocator);
 }

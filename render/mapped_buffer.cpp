@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "render/log.hpp"
+#include "common/log.hpp"
 
 namespace sluice::render {
 
@@ -68,14 +68,14 @@ bool MappedDmabufBuffer::begin_access(uint32_t flags, void **data, uint32_t *for
     bracketed_ = !writers_pending();
     if (!bracketed_) {
         if (!pending_writer_logged_) {
-            RENDER_LOG(WLR_INFO, "a client writes into a %dx%d dma-buf sluice is showing; reading it without "
+            LOG_INFO(render, "a client writes into a %dx%d dma-buf sluice is showing; reading it without "
                                  "waiting for the writer",
                        handle_.base.width, handle_.base.height);
             pending_writer_logged_ = true;
         }
     } else if (auto started = sync_(mapping_.fd(), cpu_read_start_flags()); !started) {
         if (!sync_error_logged_) {
-            RENDER_LOG(WLR_ERROR, "cannot start a CPU read of a %dx%d dma-buf: %s", handle_.base.width,
+            LOG_ERROR(render, "cannot start a CPU read of a %dx%d dma-buf: %s", handle_.base.width,
                        handle_.base.height, started.error().message.c_str());
             sync_error_logged_ = true;
         }
@@ -99,7 +99,7 @@ void MappedDmabufBuffer::end_access() {
         return;
     }
     if (auto ended = sync_(mapping_.fd(), cpu_read_end_flags()); !ended && !sync_error_logged_) {
-        RENDER_LOG(WLR_ERROR, "cannot end a CPU read of a %dx%d dma-buf: %s", handle_.base.width,
+        LOG_ERROR(render, "cannot end a CPU read of a %dx%d dma-buf: %s", handle_.base.width,
                    handle_.base.height, ended.error().message.c_str());
         sync_error_logged_ = true;
     }

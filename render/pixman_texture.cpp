@@ -1,7 +1,7 @@
 #include "render/pixman_texture.hpp"
 
 #include "render/formats.hpp"
-#include "render/log.hpp"
+#include "common/log.hpp"
 
 namespace sluice::render {
 
@@ -22,7 +22,7 @@ wlr_texture *PixmanTexture::create(wlr_buffer *buffer, Registry &registry) {
     const auto format = pixman_format_of(drm_format);
     if (!format) {
         const FourccName name = fourcc_name(drm_format);
-        RENDER_LOG(WLR_ERROR, "a %dx%d buffer in %s (0x%08x) cannot be read by pixman", buffer->width,
+        LOG_ERROR(render, "a %dx%d buffer in %s (0x%08x) cannot be read by pixman", buffer->width,
                    buffer->height, name.text, drm_format);
         return nullptr;
     }

@@ -6,7 +6,7 @@
 
 #include <GLES2/gl2.h>
 
-#include "render/log.hpp"
+#include "common/log.hpp"
 
 namespace sluice::render {
 
@@ -132,7 +132,7 @@ sync::Result<void> RenderFences::settle_frame(wlr_buffer *target, sync::DmaBufFe
     // 0.15's screencopy asserts against.)
     const auto start = std::chrono::steady_clock::now();
     auto done = (*fence)->wait(limit);
-    RENDER_LOG(WLR_DEBUG, "waited %.2f ms for the renderer to finish the frame",
+    LOG_DEBUG(render, "waited %.2f ms for the renderer to finish the frame",
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (!done.ok()) {
         return std::move(done).error();

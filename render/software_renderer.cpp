@@ -8,7 +8,7 @@
 
 #include "render/dmabuf_mapping.hpp"
 #include "render/formats.hpp"
-#include "render/log.hpp"
+#include "common/log.hpp"
 #include "render/mapped_buffer.hpp"
 #include "render/pixman_draw.hpp"
 #include "render/pixman_texture.hpp"
@@ -225,13 +225,13 @@ wlr_texture *SoftwareRenderer::texture_from(wlr_buffer *buffer) {
     // Refusing here is what makes linux-dmabuf answer `failed` (or its
     // invalid_wl_buffer error for create_immed): it tries a texture at import.
     if (!known) {
-        RENDER_LOG(WLR_ERROR, "dma-buf %dx%d refused: format %s (0x%08x) cannot be read by pixman",
+        LOG_ERROR(render, "dma-buf %dx%d refused: format %s (0x%08x) cannot be read by pixman",
                    attribs.width, attribs.height, name.text, attribs.format);
         return nullptr;
     }
     auto mapping = DmabufMapping::map(attribs, *packed_bytes_per_pixel(attribs.format));
     if (!mapping) {
-        RENDER_LOG(WLR_ERROR, "dma-buf %dx%d %s refused: %s", attribs.width, attribs.height, name.text,
+        LOG_ERROR(render, "dma-buf %dx%d %s refused: %s", attribs.width, attribs.height, name.text,
                    mapping.error().message.c_str());
         return nullptr;
     }
@@ -243,7 +243,7 @@ wlr_texture *SoftwareRenderer::texture_from(wlr_buffer *buffer) {
     // The texture holds the only lock that should keep the wrapper alive.
     wlr_buffer_drop(wrapper);
     if (texture == nullptr) {
-        RENDER_LOG(WLR_ERROR, "dma-buf %dx%d %s refused: pixman cannot make a texture of it", attribs.width,
+        LOG_ERROR(render, "dma-buf %dx%d %s refused: pixman cannot make a texture of it", attribs.width,
                    attribs.height, name.text);
     }
     return texture;
@@ -274,7 +274,7 @@ bool SoftwareRenderer::draw(wlr_texture *texture, const wlr_fbox &box, const flo
 wlr_renderer *create_software_renderer(SoftwareRendererOptions options) {
     wlr_renderer *inner = wlr_pixman_renderer_create();
     if (inner == nullptr) {
-        RENDER_LOG(WLR_ERROR, "cannot create the pixman renderer");
+        LOG_ERROR(render, "cannot create the pixman renderer");
         return nullptr;
     }
     return (new SoftwareRenderer(inner, std::move(options)))->wlr();

@@ -1,5 +1,7 @@
 #include "sync/wl_event_loop_adapter.hpp"
 
+#include "common/log.hpp"
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -26,7 +28,7 @@ void call_without_unwinding(F&& callback) noexcept
     try {
         callback();
     } catch (...) {
-        std::fputs("sluice-sync: an event loop callback threw; the exception was dropped\n", stderr);
+        LOG_ERROR(sync, "an event loop callback threw; the exception was dropped");
     }
 }
 

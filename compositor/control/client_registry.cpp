@@ -1,4 +1,4 @@
-#include "client_registry.hpp"
+#include "compositor/control/client_registry.hpp"
 
 #include <fstream>
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <sys/types.h>
 
-#include "listener.hpp"
+#include "common/listener.hpp"
 
 namespace sluice::control {
 

@@ -1,4 +1,4 @@
-#include "commands.hpp"
+#include "compositor/control/commands.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,17 +6,17 @@
 #include <cstring>
 #include <map>
 
-#include "client_registry.hpp"
-#include "commit_gate.hpp"
-#include "log.hpp"
-#include "output.hpp"
-#include "png.hpp"
-#include "screenshot.hpp"
-#include "seat.hpp"
-#include "server.hpp"
-#include "view.hpp"
-#include "virtual_input.hpp"
-#include "wire.hpp"
+#include "compositor/control/client_registry.hpp"
+#include "compositor/gate/commit_gate.hpp"
+#include "common/log.hpp"
+#include "compositor/output/output.hpp"
+#include "compositor/control/png.hpp"
+#include "compositor/control/screenshot.hpp"
+#include "compositor/input/seat.hpp"
+#include "compositor/core/server.hpp"
+#include "compositor/shell/view.hpp"
+#include "compositor/control/virtual_input.hpp"
+#include "compositor/control/wire.hpp"
 
 namespace sluice::control {
 
@@ -990,7 +990,7 @@ Outcome Commands::quit(const Args &args) {
     if (args.size() > 1 || (args.size() == 1 && !parse_count(args[0], 0, 255, code))) {
         return error_reply("usage: quit [CODE] (0 to 255)");
     }
-    LOG_INFO("control", "quit requested with exit code %ld", code);
+    LOG_INFO(control, "quit requested with exit code %ld", code);
     server_.terminate(static_cast<int>(code));
     return ok_reply();
 }

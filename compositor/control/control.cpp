@@ -1,19 +1,19 @@
-#include "control.hpp"
+#include "compositor/control/control.hpp"
 
 #include <cstdlib>
 
-#include "client_registry.hpp"
-#include "control_server.hpp"
-#include "log.hpp"
-#include "server.hpp"
-#include "virtual_input.hpp"
+#include "compositor/control/client_registry.hpp"
+#include "compositor/control/control_server.hpp"
+#include "common/log.hpp"
+#include "compositor/core/server.hpp"
+#include "compositor/control/virtual_input.hpp"
 
 namespace sluice::control {
 
 Control::Control(Server &server) : server_(server) {
     clients_ = std::make_unique<ClientRegistry>(server_.display(), [this] {
         if (server_.options().exit_when_empty) {
-            LOG_INFO("control", "the last client left: exiting (--exit-when-empty)");
+            LOG_INFO(control, "the last client left: exiting (--exit-when-empty)");
             server_.terminate(0);
         }
     });
@@ -31,7 +31,7 @@ bool Control::start(const std::string &wayland_socket) {
     if (path.empty()) {
         const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
         if (runtime_dir == nullptr || wayland_socket.empty()) {
-            LOG_ERROR("control", "no place for the control socket: XDG_RUNTIME_DIR is unset or there is no "
+            LOG_ERROR(control, "no place for the control socket: XDG_RUNTIME_DIR is unset or there is no "
                                  "Wayland socket (give --control-socket=PATH)");
             return false;
         }
@@ -45,7 +45,7 @@ bool Control::start(const std::string &wayland_socket) {
     if (input_->available(&why)) {
         input_->create_all();
     } else {
-        LOG_INFO("control", "sluicectl input commands unavailable: %s", why.c_str());
+        LOG_INFO(control, "sluicectl input commands unavailable: %s", why.c_str());
     }
     return true;
 }

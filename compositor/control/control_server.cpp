@@ -1,4 +1,4 @@
-#include "control_server.hpp"
+#include "compositor/control/control_server.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -6,9 +6,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "log.hpp"
-#include "server.hpp"
-#include "wire.hpp"
+#include "common/log.hpp"
+#include "compositor/core/server.hpp"
+#include "compositor/control/wire.hpp"
 
 namespace sluice::control {
 
@@ -46,12 +46,12 @@ std::unique_ptr<ControlServer> ControlServer::create(Server &server, ClientRegis
                                                      const std::string &path) {
     sockaddr_un address{};
     if (!fill_address(path, address)) {
-        LOG_ERROR("control", "control socket path too long: %s", path.c_str());
+        LOG_ERROR(control, "control socket path too long: %s", path.c_str());
         return nullptr;
     }
     if (access(path.c_str(), F_OK) == 0) {
         if (socket_in_use(address)) {
-            LOG_ERROR("control", "control socket %s is in use by another process", path.c_str());
+            LOG_ERROR(control, "control socket %s is in use by another process", path.c_str());
             return nullptr;
         }
         unlink(path.c_str());
@@ -59,15 +59,15 @@ std::unique_ptr<ControlServer> ControlServer::create(Server &server, ClientRegis
     sync::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd || bind(fd.get(), reinterpret_cast<const sockaddr *>(&address), sizeof(address)) != 0 ||
         listen(fd.get(), 16) != 0) {
-        LOG_ERROR("control", "cannot listen on the control socket %s: %s", path.c_str(), strerror(errno));
+        LOG_ERROR(control, "cannot listen on the control socket %s: %s", path.c_str(), strerror(errno));
         return nullptr;
     }
     std::unique_ptr<ControlServer> control(new ControlServer(server, clients, input, path, std::move(fd)));
     if (control->listener_source_ == nullptr || control->timer_ == nullptr) {
-        LOG_ERROR("control", "cannot watch the control socket on the event loop");
+        LOG_ERROR(control, "cannot watch the control socket on the event loop");
         return nullptr;
     }
-    LOG_INFO("control", "control socket: %s", path.c_str());
+    LOG_INFO(control, "control socket: %s", path.c_str());
     return control;
 }
 
@@ -106,7 +106,7 @@ void ControlServer::accept_all() {
         sync::UniqueFd fd(accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                LOG_ERROR("control", "accept on the control socket: %s", strerror(errno));
+                LOG_ERROR(control, "accept on the control socket: %s", strerror(errno));
             }
             return;
         }
@@ -115,7 +115,7 @@ void ControlServer::accept_all() {
         connection->source = wl_event_loop_add_fd(server_.event_loop(), connection->fd.get(), WL_EVENT_READABLE,
                                                   &ControlServer::on_connection, this);
         if (connection->source == nullptr) {
-            LOG_ERROR("control", "cannot watch a control connection");
+            LOG_ERROR(control, "cannot watch a control connection");
             continue;
         }
         connections_.push_back(std::move(connection));
@@ -198,7 +198,7 @@ void ControlServer::process_lines(Connection &connection) {
         if (words->empty()) {
             continue;
         }
-        LOG_DEBUG("control", "request: %s", line.c_str());
+        LOG_DEBUG(control, "request: %s", line.c_str());
         Outcome outcome = commands_.run(*words);
         if (auto *text = std::get_if<std::string>(&outcome)) {
             reply(connection, *text);

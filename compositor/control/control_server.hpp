@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "commands.hpp"
+#include "compositor/control/commands.hpp"
 #include "sync/unique_fd.hpp"
 
 struct wl_event_source;

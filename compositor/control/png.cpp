@@ -1,4 +1,4 @@
-#include "png.hpp"
+#include "compositor/control/png.hpp"
 
 #include <cstring>
 

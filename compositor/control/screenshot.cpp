@@ -1,11 +1,11 @@
-#include "screenshot.hpp"
+#include "compositor/control/screenshot.hpp"
 
 #include <functional>
 #include <vector>
 
-#include "output.hpp"
-#include "server.hpp"
-#include "view.hpp"
+#include "compositor/output/output.hpp"
+#include "compositor/core/server.hpp"
+#include "compositor/shell/view.hpp"
 
 namespace sluice::control {
 

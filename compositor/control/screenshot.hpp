@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "png.hpp"
+#include "compositor/control/png.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {

@@ -1,10 +1,10 @@
-#include "virtual_input.hpp"
+#include "compositor/control/virtual_input.hpp"
 
 #include <cmath>
 #include <ctime>
 
-#include "log.hpp"
-#include "server.hpp"
+#include "common/log.hpp"
+#include "compositor/core/server.hpp"
 
 namespace sluice::control {
 
@@ -72,7 +72,7 @@ wlr_input_device *VirtualInput::device(wlr_input_device_type type) {
     // The Seat hears of it through the backend's new_input, as of any device.
     *slot = wlr_headless_add_input_device(headless_, type);
     if (*slot == nullptr) {
-        LOG_ERROR("control", "cannot create a virtual input device");
+        LOG_ERROR(control, "cannot create a virtual input device");
         return nullptr;
     }
     destroy->connect(&(*slot)->events.destroy, [slot, destroy](void *) {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "listener.hpp"
+#include "common/listener.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {

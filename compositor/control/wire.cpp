@@ -1,4 +1,4 @@
-#include "wire.hpp"
+#include "compositor/control/wire.hpp"
 
 #include <cmath>
 #include <cstdio>

@@ -16,8 +16,8 @@
 #include "fixture.hpp"
 #include "frame.hpp"
 #include "input.hpp"
-#include "png.hpp"
-#include "wire.hpp"
+#include "compositor/control/png.hpp"
+#include "compositor/control/wire.hpp"
 
 namespace sluice::test {
 namespace {

@@ -1,7 +1,7 @@
 // The command line of the test-server mode.
 #include <gtest/gtest.h>
 
-#include "options.hpp"
+#include "compositor/core/options.hpp"
 
 namespace sluice {
 namespace {

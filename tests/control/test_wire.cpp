@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "png.hpp"
-#include "wire.hpp"
+#include "compositor/control/png.hpp"
+#include "compositor/control/wire.hpp"
 
 namespace sluice::control {
 namespace {

@@ -145,7 +145,7 @@ TEST_P(CliBackendUnavailable, ExitsWithAClearError)
     ASSERT_FALSE(r.timed_out) << "sluice did not give up within run_sluice's timeout";
     ASSERT_TRUE(WIFEXITED(r.status)) << describe_status(r.status) << "\nstderr: " << r.err;
     EXPECT_EQ(WEXITSTATUS(r.status), 1) << "stderr: " << r.err;
-    EXPECT_NE(r.err.find(std::string("[ERROR] [compositor/server.cpp")), std::string::npos)
+    EXPECT_NE(r.err.find(std::string("[ERROR] [core] [compositor/core/server.cpp")), std::string::npos)
         << "sluice's own error line is missing:\n" << r.err;
     EXPECT_NE(r.err.find(missing.mentioned), std::string::npos) << "the error should name '" << missing.mentioned
                                                                 << "':\n" << r.err;

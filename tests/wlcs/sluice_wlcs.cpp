@@ -28,13 +28,14 @@
 #include <wlcs/pointer.h>
 #include <wlcs/touch.h>
 
-#include "control/virtual_input.hpp"
-#include "listener.hpp"
-#include "log.hpp"
-#include "options.hpp"
-#include "server.hpp"
+#include "compositor/control/virtual_input.hpp"
+#include "common/listener.hpp"
+#include "common/log.hpp"
+#include "compositor/core/options.hpp"
+#include "compositor/core/server.hpp"
+#include "compositor/core/wlroots_log.hpp"
 #include "sync/unique_fd.hpp"
-#include "view.hpp"
+#include "compositor/shell/view.hpp"
 
 namespace sluice::wlcs {
 
@@ -330,7 +331,7 @@ private:
             }
             wl_resource *resource = client != nullptr ? wl_client_get_object(client, id) : nullptr;
             if (resource == nullptr || strcmp(wl_resource_get_class(resource), "wl_surface") != 0) {
-                LOG_ERROR("wlcs", "position_window_absolute: no wl_surface %u for that client", id);
+                LOG_ERROR(control, "position_window_absolute: no wl_surface %u for that client", id);
                 return;
             }
             wlr_surface *target = wlr_surface_from_resource(resource);
@@ -340,7 +341,7 @@ private:
                     return;
                 }
             }
-            LOG_ERROR("wlcs", "position_window_absolute: wl_surface %u is no window", id);
+            LOG_ERROR(control, "position_window_absolute: wl_surface %u is no window", id);
         });
     }
 
@@ -417,10 +418,10 @@ WlcsDisplayServer *create_server(int, const char **) {
     // wlroots' logger is process-wide; quiet unless asked, since wlcs
     // prints its own account of each test.
     const char *level = getenv("SLUICE_WLCS_LOG");
-    wlr_log_init(level != nullptr && strcmp(level, "debug") == 0 ? WLR_DEBUG
-                 : level != nullptr && strcmp(level, "info") == 0 ? WLR_INFO
-                                                                   : WLR_ERROR,
-                 nullptr);
+    if (auto error = log::apply_spec(level != nullptr ? level : "error")) {
+        fprintf(stderr, "SLUICE_WLCS_LOG: %s\n", error->c_str());
+    }
+    route_wlroots_log();
     return (new WlcsServer())->wlcs();
 }
 

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "wire.hpp"
+#include "compositor/control/wire.hpp"
 
 namespace {
 

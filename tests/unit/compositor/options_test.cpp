@@ -1,7 +1,7 @@
 // The command line: every option, and the one-line errors a user sees.
 #include <gtest/gtest.h>
 
-#include "options.hpp"
+#include "compositor/core/options.hpp"
 
 using sluice::BackendChoice;
 using sluice::parse_mode;

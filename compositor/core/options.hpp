@@ -1,0 +1,60 @@
+// The command line, parsed into a value with no side effects so that it can
+// be tested alone.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+enum class BackendChoice { automatic, headless, wayland, x11, drm };
+enum class RendererChoice { automatic, gles2, pixman };
+
+struct Mode {
+    int width = 1280;
+    int height = 720;
+    int refresh_mhz = 60000; // wlroots counts refresh in mHz
+};
+
+struct Options {
+    BackendChoice backend = BackendChoice::automatic;
+    RendererChoice renderer = RendererChoice::automatic;
+    std::string socket;          // empty: libwayland picks wayland-N
+    int outputs = 1;             // headless and nested
+    std::optional<Mode> mode;    // headless and nested; unset: backend default
+    std::string startup;         // run through /bin/sh -c
+    bool exit_with_startup = false;
+    bool xwayland = false;
+    std::string sync_device;     // empty: automatic; "none": no syncobj protocol
+    int ready_fd = -1;           // written to and closed once serving
+    int log_level = 2;           // every category's: 0 silent, 1 error, 2 info, 3 debug
+    std::string log_levels = "info"; // as given: "info,sync=debug" (common/log.hpp)
+    // Test harness (compositor/control/). --test-server: headless, pixman,
+    // control socket on.
+    bool test_server = false;
+    std::optional<std::string> control_socket; // unset: none; empty: <wayland socket>.control
+    bool exit_when_empty = false;
+    // Not a command-line option: embedders that hand out client connections
+    // themselves (the wlcs module) open no Wayland socket.
+    bool wayland_socket = true;
+    // Not options: the file descriptor limit sluice started with (it raises
+    // its own to the hard limit; children get this one back). 0: unknown.
+    unsigned long inherited_fd_limit = 0;
+    bool show_help = false;
+    bool show_version = false;
+};
+
+struct ParseResult {
+    std::optional<Options> options; // empty on error
+    std::string error;              // one line, no trailing newline
+};
+
+[[nodiscard]] ParseResult parse_options(const std::vector<std::string> &args);
+[[nodiscard]] std::optional<Mode> parse_mode(const std::string &text);
+[[nodiscard]] const char *usage_text();
+[[nodiscard]] const char *to_string(BackendChoice backend);
+[[nodiscard]] const char *to_string(RendererChoice renderer);
+
+} // namespace sluice

@@ -1,0 +1,148 @@
+// The one server object: owns the display, the backend and every wlroots
+// global, and is handed down to everything else (there are no globals).
+#pragma once
+
+#include <list>
+#include <memory>
+
+#include "common/listener.hpp"
+#include "compositor/core/options.hpp"
+#include "wlroots/wlr.hpp"
+
+namespace sluice::render {
+class RenderFences;
+}
+
+namespace sluice {
+
+namespace protocols {
+class LinuxDrmSyncobjManager;
+class LinuxExplicitSyncV1;
+} // namespace protocols
+
+namespace control {
+class Control;
+} // namespace control
+
+class ClientLog;
+class CommitGate;
+class DmabufFeedback;
+class Presentation;
+class Output;
+class Seat;
+class Startup;
+class View;
+class Viewporter;
+
+class Server {
+public:
+    // Builds everything up to, not including, starting the backend. Logs
+    // the reason and returns null when something essential is missing.
+    static std::unique_ptr<Server> create(const Options &options);
+    ~Server();
+
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+
+    // Starts the backend, opens the socket, runs until terminate().
+    // Returns the process exit code.
+    int run();
+    void terminate(int exit_code);
+
+    const Options &options() const { return options_; }
+    wl_display *display() const { return display_; }
+    wl_event_loop *event_loop() const { return wl_display_get_event_loop(display_); }
+    wlr_backend *backend() const { return backend_; }
+    wlr_renderer *renderer() const { return renderer_; }
+    wlr_allocator *allocator() const { return allocator_; }
+    // How a composited frame's end is known (null: pixman, done on return).
+    const render::RenderFences *render_fences() const { return render_fences_.get(); }
+    wlr_scene *scene() const { return scene_; }
+    wlr_output_layout *output_layout() const { return output_layout_; }
+    wlr_scene_node *view_layer() const { return view_layer_; }
+    Seat &seat() const { return *seat_; }
+    CommitGate &gate() const { return *gate_; }
+    Presentation &presentation() const { return *presentation_; }
+
+    // Windows, topmost first.
+    std::list<std::unique_ptr<View>> &views() { return views_; }
+    void remove_view(View *view);
+    // Moves focus and any grab away from a view that just left the screen.
+    void view_unmapped(View *view);
+    void focus_view(View *view);
+    void cycle_focus();
+    // Grants or ends fullscreen (on `output`, or the one the view is on)
+    // and maximized; both restore the window's previous box when ended.
+    void set_fullscreen(View *view, bool fullscreen, wlr_output *output = nullptr);
+    void set_maximized(View *view, bool maximized);
+    // A fullscreen window on top of its output hides what is under it
+    // there, background included: the scene can then scan it out as it is.
+    void update_occlusion();
+    void close_focused_view();
+    // The view and surface under a layout point, if any.
+    View *view_at(double lx, double ly, wlr_surface **surface, double *sx, double *sy);
+    // Where a surface shown in the scene sits in the layout.
+    bool surface_position(wlr_surface *surface, int &lx, int &ly) const;
+    // Where a newly mapped window of this size goes.
+    void initial_position(int width, int height, int &x, int &y) const;
+
+    void remove_output(Output *output);
+    // The output a view mostly sits on (or the first one).
+    wlr_output *output_of(const View *view) const;
+    const std::list<std::unique_ptr<Output>> &outputs() const { return outputs_; }
+
+private:
+    explicit Server(const Options &options);
+    bool init();
+    bool create_backend();
+    bool create_renderer();
+    void create_globals();
+    void create_sync_globals();
+    void create_buffer_globals();
+    void add_configured_outputs();
+    void on_new_output(wlr_output *output);
+    void on_new_xdg_surface(wlr_xdg_surface *surface);
+    bool open_socket();
+    void announce_ready();
+
+    const Options options_;
+    int exit_code_ = 0;
+    bool shutting_down_ = false;
+
+    wl_display *display_ = nullptr;
+    wlr_backend *backend_ = nullptr;
+    wlr_renderer *renderer_ = nullptr;
+    wlr_allocator *allocator_ = nullptr;
+    std::unique_ptr<render::RenderFences> render_fences_;
+    wlr_compositor *compositor_ = nullptr;
+    wlr_scene *scene_ = nullptr;
+    wlr_scene_node *view_layer_ = nullptr;
+    wlr_output_layout *output_layout_ = nullptr;
+    wlr_xdg_shell *xdg_shell_ = nullptr;
+    wlr_xwayland *xwayland_ = nullptr;
+    std::string socket_;
+
+    std::list<std::unique_ptr<Output>> outputs_;
+    std::list<std::unique_ptr<View>> views_;
+    std::unique_ptr<Seat> seat_;
+    std::unique_ptr<CommitGate> gate_;
+    std::unique_ptr<Presentation> presentation_;
+    std::unique_ptr<Viewporter> viewporter_;
+    wlr_linux_dmabuf_v1 *linux_dmabuf_ = nullptr;
+    std::unique_ptr<DmabufFeedback> dmabuf_feedback_;
+    std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
+    std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
+    std::unique_ptr<ClientLog> client_log_;
+    std::unique_ptr<Startup> startup_;
+    // sluicectl's control socket, virtual input, --exit-when-empty.
+    std::unique_ptr<control::Control> control_;
+
+    Listener new_output_;
+    Listener new_xdg_surface_;
+    Listener new_xwayland_surface_;
+    Listener xwayland_ready_;
+    wl_event_source *sigint_ = nullptr;
+    wl_event_source *sigterm_ = nullptr;
+};
+
+} // namespace sluice

@@ -1,0 +1,86 @@
+#include "compositor/core/startup.hpp"
+
+#include <csignal>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.hpp"
+#include "compositor/core/server.hpp"
+
+namespace sluice {
+
+Startup::Startup(Server &server, std::string command, bool exit_with_it)
+    : server_(server), command_(std::move(command)), exit_with_it_(exit_with_it) {
+    sigchld_ = wl_event_loop_add_signal(server_.event_loop(), SIGCHLD, &Startup::on_sigchld, this);
+}
+
+Startup::~Startup() {
+    if (sigchld_ != nullptr) {
+        wl_event_source_remove(sigchld_);
+    }
+    if (pid_ > 0) {
+        // The command was started for this session; it does not outlive it.
+        // It leads its own process group (setsid), so the group goes too.
+        kill(-pid_, SIGTERM);
+        for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) {
+            usleep(10000);
+        }
+        if (waitpid(pid_, nullptr, WNOHANG) == 0) {
+            kill(-pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+}
+
+bool Startup::spawn() {
+    pid_t pid = fork();
+    if (pid < 0) {
+        LOG_ERROR(core, "cannot start '%s': fork failed", command_.c_str());
+        return false;
+    }
+    if (pid == 0) {
+        // The event loop blocks the signals it reads through signalfd; the
+        // child must start with them delivered normally.
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_UNBLOCK, &all, nullptr);
+        setsid();
+        // The limit sluice raised for itself is not the command's to inherit.
+        if (unsigned long limit = server_.options().inherited_fd_limit; limit != 0) {
+            rlimit original{};
+            getrlimit(RLIMIT_NOFILE, &original);
+            original.rlim_cur = limit;
+            setrlimit(RLIMIT_NOFILE, &original);
+        }
+        execl("/bin/sh", "/bin/sh", "-c", command_.c_str(), static_cast<char *>(nullptr));
+        _exit(127);
+    }
+    pid_ = pid;
+    LOG_INFO(core, "started '%s' (pid %d)", command_.c_str(), pid_);
+    return true;
+}
+
+int Startup::on_sigchld(int, void *data) {
+    static_cast<Startup *>(data)->reap();
+    return 0;
+}
+
+void Startup::reap() {
+    // SIGCHLD also arrives for Xwayland and others; reap only ours here.
+    if (pid_ <= 0) {
+        return;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) {
+        return;
+    }
+    pid_ = -1;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    LOG_INFO(core, "startup command '%s' exited with status %d", command_.c_str(), code);
+    if (exit_with_it_) {
+        server_.terminate(code);
+    }
+}
+
+} // namespace sluice

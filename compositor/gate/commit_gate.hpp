@@ -1,0 +1,85 @@
+// The gate: every wl_surface.commit passes here before wlroots applies it.
+// The gate validates the commit's explicit-sync state (protocol errors for
+// misuse), gathers the fences its buffer must wait for — an explicit acquire
+// point or sync_file, else the dma-buf's implicit write fences — and, while
+// any is pending, holds the commit with wlr_surface_lock_pending. Fences are
+// waited for on the event loop, never blocking it; when they signal the
+// commit is released with wlr_surface_unlock_cached, and later commits,
+// which wlroots queued behind it, follow in order. A client whose fence
+// never signals holds back only its own surface.
+#pragma once
+
+#include <list>
+#include <unordered_map>
+#include <memory>
+
+#include "common/listener.hpp"
+#include "protocols/commit_sync.hpp"
+#include "sync/dmabuf_fence.hpp"
+#include "sync/fence_waiter.hpp"
+#include "sync/wl_event_loop_adapter.hpp"
+#include "wlroots/wlr.hpp"
+
+namespace sluice {
+
+namespace protocols {
+class LinuxDrmSyncobjManager;
+class LinuxExplicitSyncV1;
+} // namespace protocols
+
+class BufferRelease;
+class GatedSurface;
+
+// More commits than this held for one client (every one waits on a fence
+// and costs sluice file descriptors) is a client trying to exhaust sluice.
+inline constexpr size_t max_held_commits_per_client = 256;
+
+struct GateStats {
+    uint64_t commits = 0;
+    uint64_t held = 0;
+    uint64_t released = 0;
+};
+
+class CommitGate {
+public:
+    CommitGate(wl_display *display, sync::FenceWaiterOptions waiter_options);
+    ~CommitGate();
+
+    CommitGate(const CommitGate &) = delete;
+    CommitGate &operator=(const CommitGate &) = delete;
+
+    // The explicit-sync protocols whose per-commit state the gate consumes;
+    // either may be null (not offered).
+    void set_protocols(protocols::LinuxDrmSyncobjManager *syncobj, protocols::LinuxExplicitSyncV1 *explicit_v1);
+
+    sync::DmaBufFences &dmabuf_fences() { return dmabuf_fences_; }
+    sync::FenceWaiter &waiter() { return waiter_; }
+    const GateStats &stats() const { return stats_; }
+    // Commits currently held on a surface (0 when none or unknown).
+    size_t held_commits(wlr_surface *surface) const;
+
+private:
+    friend class GatedSurface;
+    static void on_protocol_message(void *data, wl_protocol_logger_type type,
+                                    const wl_protocol_logger_message *message);
+    void on_commit(wl_resource *surface_resource);
+    GatedSurface &gated(wlr_surface *surface);
+    void collect_implicit_fences(wlr_buffer *buffer, protocols::CommitSync &sync);
+    void track_release(wlr_surface *surface, protocols::CommitSync &sync);
+    void remove_release(BufferRelease *release);
+
+    sync::WlEventLoopAdapter loop_;
+    sync::FenceWaiter waiter_;
+    sync::DmaBufFences dmabuf_fences_;
+    protocols::LinuxDrmSyncobjManager *syncobj_ = nullptr;
+    protocols::LinuxExplicitSyncV1 *explicit_v1_ = nullptr;
+    wl_protocol_logger *logger_ = nullptr;
+    std::list<std::unique_ptr<BufferRelease>> releases_;
+    GateStats stats_;
+    bool warned_no_implicit_ = false;
+    // Held commits per client: each costs sluice an fd or two, so a client
+    // may hold only so many before it is disconnected.
+    std::unordered_map<wl_client *, size_t> held_per_client_;
+};
+
+} // namespace sluice

@@ -1,0 +1,97 @@
+// The seat: input devices, the cursor, keyboard focus, interactive
+// move/resize, and clipboard / drag-and-drop requests.
+#pragma once
+
+#include <list>
+#include <memory>
+
+#include "common/listener.hpp"
+#include "wlroots/wlr.hpp"
+
+namespace sluice {
+
+class Keyboard;
+class InputDevice;
+class LibinputResume;
+class DragIcon;
+class Server;
+class View;
+
+class Seat {
+public:
+    enum class Grab { none, move, resize };
+
+    explicit Seat(Server &server);
+    ~Seat();
+
+    Seat(const Seat &) = delete;
+    Seat &operator=(const Seat &) = delete;
+
+    wlr_seat *wlr() const { return seat_; }
+    wlr_cursor *cursor() const { return cursor_; }
+
+    // Starts a pointer-driven move or resize of a view. A client request
+    // must carry the serial of a button press it received.
+    void begin_interactive(View *view, Grab grab, uint32_t edges, uint32_t serial);
+    // Gives keyboard focus to a surface (or to nothing), also during a
+    // drag.
+    void focus_surface(wlr_surface *surface);
+    // Drops grabs and focus that point into a view that is going away.
+    void forget_view(View *view);
+
+    void remove_keyboard(Keyboard *keyboard);
+    void remove_device(InputDevice *device);
+    void remove_drag_icon(DragIcon *icon);
+    void update_capabilities();
+    // Handles a compositor key binding; true if the key was consumed.
+    bool handle_binding(xkb_keysym_t sym, uint32_t modifiers);
+
+private:
+    void on_new_input(wlr_input_device *device);
+    void on_motion(uint32_t time_msec);
+    void on_button(wlr_event_pointer_button *event);
+    void process_grab_motion();
+    void pointer_focus_at_cursor(uint32_t time_msec);
+    void on_request_start_drag(wlr_seat_request_start_drag_event *event);
+    void on_start_drag(wlr_drag *drag);
+
+    Server &server_;
+    wlr_seat *seat_;
+    wlr_cursor *cursor_;
+    wlr_xcursor_manager *cursor_theme_;
+    wlr_virtual_keyboard_manager_v1 *virtual_keyboards_ = nullptr;
+    wlr_virtual_pointer_manager_v1 *virtual_pointers_ = nullptr;
+
+    std::list<std::unique_ptr<Keyboard>> keyboards_;
+    std::list<std::unique_ptr<InputDevice>> devices_;
+    // Of the drag in progress, if it has one (a seat has one drag at most).
+    std::unique_ptr<DragIcon> drag_icon_;
+
+    Grab grab_ = Grab::none;
+    View *grab_view_ = nullptr;
+    double grab_x_ = 0, grab_y_ = 0;
+    wlr_box grab_box_{};
+    uint32_t resize_edges_ = 0;
+
+    Listener new_input_;
+    std::unique_ptr<LibinputResume> libinput_resume_;
+    Listener cursor_motion_;
+    Listener cursor_motion_absolute_;
+    Listener cursor_button_;
+    Listener cursor_axis_;
+    Listener cursor_frame_;
+    Listener touch_down_;
+    Listener touch_up_;
+    Listener touch_motion_;
+    Listener touch_frame_;
+    Listener request_set_cursor_;
+    Listener request_set_selection_;
+    Listener request_set_primary_selection_;
+    Listener request_start_drag_;
+    Listener start_drag_;
+    Listener drag_destroy_;
+    Listener new_virtual_keyboard_;
+    Listener new_virtual_pointer_;
+};
+
+} // namespace sluice

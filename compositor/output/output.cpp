@@ -1,0 +1,177 @@
+#include "compositor/output/output.hpp"
+
+#include <vector>
+
+#include "compositor/gate/commit_gate.hpp"
+#include "common/log.hpp"
+#include "compositor/output/presentation.hpp"
+#include "compositor/core/server.hpp"
+
+namespace sluice {
+
+namespace {
+// Opaque RGB 0x26,0x2a,0x33: tests and users alike can tell "nothing here"
+// from black content.
+constexpr float background_color[4] = {0x26 / 255.0f, 0x2a / 255.0f, 0x33 / 255.0f, 1.0f};
+constexpr float black[4] = {0.0f, 0.0f, 0.0f, 1.0f};
+} // namespace
+
+Output::Output(Server &server, wlr_output *output)
+    : server_(server), output_(output),
+      frame_renderer_(server.render_fences(), server.gate().dmabuf_fences()) {
+    destroy_.connect(&output_->events.destroy, [this](void *) { server_.remove_output(this); });
+    frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
+    present_.connect(&output_->events.present,
+                     [this](void *data) { on_present(static_cast<wlr_output_event_present *>(data)); });
+
+    if (!wlr_output_init_render(output_, server_.allocator(), server_.renderer())) {
+        LOG_ERROR(output, "%s: cannot render to this output", output_->name);
+        return;
+    }
+    if (!enable()) {
+        return;
+    }
+    // Left to right in the order outputs appear; the scene follows the layout.
+    wlr_output_layout_add_auto(server_.output_layout(), output_);
+
+    wlr_box box = layout_box();
+    LOG_INFO(output, "%s enabled: %dx%d @ %.3f Hz at %d,%d (%s %s)", output_->name,
+             output_->width, output_->height, output_->refresh / 1000.0, box.x, box.y,
+             output_->make, output_->model);
+    // Nested backends apply a mode when the parent's window has taken it,
+    // after the commit above; say what the output really became.
+    mode_.connect(&output_->events.mode, [this](void *) {
+        LOG_INFO(output, "%s mode now %dx%d @ %.3f Hz", output_->name, output_->width, output_->height,
+                 output_->refresh / 1000.0);
+    });
+}
+
+Output::~Output() {
+    server_.presentation().output_removed(output_);
+    wlr_output_layout_remove(server_.output_layout(), output_);
+}
+
+bool Output::enable() {
+    const auto &mode = server_.options().mode;
+    wlr_output_enable(output_, true);
+    if (wlr_output_mode *preferred = wlr_output_preferred_mode(output_)) {
+        wlr_output_set_mode(output_, preferred);
+    } else if (mode) {
+        // Headless and nested outputs have no modes of their own.
+        wlr_output_set_custom_mode(output_, mode->width, mode->height, mode->refresh_mhz);
+    }
+    if (!wlr_output_commit(output_)) {
+        LOG_ERROR(output, "%s: the first modeset failed; output left disabled", output_->name);
+        return false;
+    }
+    return true;
+}
+
+wlr_box Output::layout_box() const {
+    wlr_box *box = wlr_output_layout_get_box(server_.output_layout(), output_);
+    return box != nullptr ? *box : wlr_box{};
+}
+
+void Output::set_background_visible(bool visible) {
+    if (visible == background_visible_) {
+        return;
+    }
+    background_visible_ = visible;
+    // Nothing in the scene changed, only the colour under it.
+    if (wlr_scene_output *scene_output = wlr_scene_get_scene_output(server_.scene(), output_)) {
+        wlr_output_damage_add_whole(scene_output->damage);
+    }
+}
+
+const float *Output::clear_color() const { return background_visible_ ? background_color : black; }
+
+void Output::pause_clock(bool paused) {
+    clock_paused_ = paused;
+    clock_steps_ = 0;
+    if (!paused) {
+        // Frames resume; backends that only send frame events after a
+        // commit need one asked for.
+        wlr_output_schedule_frame(output_);
+    }
+}
+
+void Output::step_clock(uint32_t frames) {
+    clock_steps_ += frames;
+    if (frames > 0) {
+        wlr_output_schedule_frame(output_);
+    }
+}
+
+void Output::on_frame() {
+    wlr_scene_output *scene_output = wlr_scene_get_scene_output(server_.scene(), output_);
+    if (scene_output == nullptr) {
+        return;
+    }
+    // While the session is paused (another VT shows) nothing reaches the
+    // display: no frame, so no frame callbacks either, or an animating
+    // client would redraw in a busy loop. Frames resume with the session.
+    if (wlr_session *session = wlr_backend_get_session(server_.backend()); session != nullptr && !session->active) {
+        return;
+    }
+    if (clock_paused_) {
+        if (clock_steps_ == 0) {
+            return;
+        }
+        --clock_steps_;
+    }
+    ++frames_;
+    // What this frame will show, for presentation feedback; gathered before
+    // the commit because the headless backend reports presentation inside it.
+    std::vector<wlr_surface *> surfaces;
+    wlr_scene_output_for_each_surface(
+        scene_output,
+        [](wlr_surface *surface, int, int, void *data) {
+            static_cast<std::vector<wlr_surface *> *>(data)->push_back(surface);
+        },
+        &surfaces);
+    uint32_t seq = output_->commit_seq + 1;
+    server_.presentation().frame_starting(output_, seq, surfaces);
+
+    frame_renderer_.commit(scene_output, background_visible_ ? background_color : black,
+                           [this, seq](wlr_surface *surface) {
+                               // The frame is the client's buffer as it is.
+                               server_.presentation().frame_zero_copy(output_, seq, surface);
+                           });
+    LOG_DEBUG(output, "%s: frame %lu, commit %u: %s", output_->name, static_cast<unsigned long>(frames_), seq,
+              output_->commit_seq == seq ? "committed" : "nothing to commit");
+
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    wlr_scene_output_send_frame_done(scene_output, &now);
+}
+
+void Output::on_present(wlr_output_event_present *event) {
+    if (wlr_output_is_x11(output_)) {
+        // wlroots 0.15's x11 backend tags each Present request with the
+        // commit sequence from before the commit, one less than the one the
+        // commit gets (every other backend reports the new one). Left alone,
+        // each feedback would wait a frame for the next commit, and an idle
+        // output would never present a client's last commit.
+        ++event->commit_seq;
+    }
+    LOG_DEBUG(output, "%s: commit %u %s (sequence %lu)", output_->name, event->commit_seq,
+              event->presented ? "presented" : "discarded", static_cast<unsigned long>(event->seq));
+    // Backends that have no hardware counter (headless) leave the sequence
+    // and the refresh period at zero; clients measuring pacing need both,
+    // so fill them in from what sluice knows: a count of presented frames
+    // and the mode's period.
+    if (!event->presented) {
+        server_.presentation().frame_presented(*event);
+        return;
+    }
+    ++presented_count_;
+    if (event->seq == 0) {
+        event->seq = presented_count_;
+    }
+    if (event->refresh == 0 && output_->refresh > 0) {
+        event->refresh = static_cast<int>(1000000000000LL / output_->refresh);
+    }
+    server_.presentation().frame_presented(*event);
+}
+
+} // namespace sluice

@@ -1,0 +1,62 @@
+// One wlr_output: its mode, its place in the layout, its background, and
+// its frame clock driving the scene.
+#pragma once
+
+#include <cstdint>
+
+#include "compositor/output/frame_renderer.hpp"
+#include "common/listener.hpp"
+#include "wlroots/wlr.hpp"
+
+namespace sluice {
+
+class Server;
+
+class Output {
+public:
+    Output(Server &server, wlr_output *output);
+    ~Output();
+
+    Output(const Output &) = delete;
+    Output &operator=(const Output &) = delete;
+
+    wlr_output *wlr() const { return output_; }
+    // The output's rectangle in layout coordinates.
+    wlr_box layout_box() const;
+    // Under a fullscreen window the background is black, not sluice's
+    // colour, wherever the window leaves the output uncovered.
+    void set_background_visible(bool visible);
+    // The colour under the scene, which uncovered pixels show (for
+    // screenshots drawn off screen).
+    const float *clear_color() const;
+
+    // The frame clock, for test harnesses (sluicectl clock): while paused
+    // no frame is drawn and no frame callback is sent; step_clock() lets
+    // exactly `frames` more through. frames() counts the frames that went
+    // through, paused or not.
+    void pause_clock(bool paused);
+    void step_clock(uint32_t frames);
+    bool clock_paused() const { return clock_paused_; }
+    uint64_t frames() const { return frames_; }
+
+private:
+    bool enable();
+    void on_frame();
+    void on_present(wlr_output_event_present *event);
+
+    Server &server_;
+    wlr_output *output_;
+    bool background_visible_ = true;
+    FrameRenderer frame_renderer_;
+    uint64_t presented_count_ = 0;
+    bool clock_paused_ = false;
+    uint32_t clock_steps_ = 0;
+    uint64_t frames_ = 0;
+
+    Listener frame_;
+    Listener present_;
+    Listener mode_;
+    Listener destroy_;
+};
+
+} // namespace sluice
