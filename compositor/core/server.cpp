@@ -17,6 +17,7 @@
 #include "render/linear_dumb_allocator.hpp"
 #include "render/render_fence.hpp"
 #include "render/software_renderer.hpp"
+#include "sync/sync_context.hpp"
 #include "compositor/gate/sync_device.hpp"
 #include "common/log.hpp"
 #include "compositor/output/output.hpp"
@@ -291,6 +292,8 @@ Server::~Server() {
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
     client_log_.reset();
+    // After everything that waits on it: outputs, the gate, the protocols.
+    sync_.reset();
     new_xdg_surface_.disconnect();
     // The scene listens to the layout: the layout goes first.
     if (output_layout_ != nullptr) {
@@ -345,7 +348,8 @@ void Server::create_buffer_globals() {
 }
 
 void Server::create_sync_globals() {
-    gate_ = std::make_unique<CommitGate>(display_, sync::FenceWaiterOptions{});
+    sync_ = std::make_unique<sync::SyncContext>(event_loop());
+    gate_ = std::make_unique<CommitGate>(display_, *sync_);
     // sync_files need nothing but the kernel's sync_file support, which
     // every kernel sluice runs on has.
     explicit_sync_v1_ = std::make_unique<protocols::LinuxExplicitSyncV1>(display_);

@@ -13,6 +13,10 @@ namespace sluice::render {
 class RenderFences;
 }
 
+namespace sluice::sync {
+class SyncContext;
+}
+
 namespace sluice {
 
 namespace protocols {
@@ -62,6 +66,7 @@ public:
     wlr_scene_node *view_layer() const { return view_layer_; }
     Seat &seat() const { return *seat_; }
     CommitGate &gate() const { return *gate_; }
+    sync::SyncContext &sync() const { return *sync_; }
     Presentation &presentation() const { return *presentation_; }
 
     // Windows, topmost first.
@@ -125,6 +130,7 @@ private:
     std::list<std::unique_ptr<Output>> outputs_;
     std::list<std::unique_ptr<View>> views_;
     std::unique_ptr<Seat> seat_;
+    std::unique_ptr<sync::SyncContext> sync_;
     std::unique_ptr<CommitGate> gate_;
     std::unique_ptr<Presentation> presentation_;
     std::unique_ptr<Viewporter> viewporter_;

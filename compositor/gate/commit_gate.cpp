@@ -171,8 +171,8 @@ private:
     Hook hook_;
 };
 
-CommitGate::CommitGate(wl_display *display, sync::FenceWaiterOptions waiter_options)
-    : loop_(wl_display_get_event_loop(display)), waiter_(loop_, waiter_options) {
+CommitGate::CommitGate(wl_display *display, sync::SyncContext &sync)
+    : waiter_(sync.waiter()), dmabuf_fences_(sync.dmabuf_fences()) {
     logger_ = wl_display_add_protocol_logger(display, &CommitGate::on_protocol_message, this);
 }
 

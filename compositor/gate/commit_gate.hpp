@@ -15,9 +15,7 @@
 
 #include "common/listener.hpp"
 #include "protocols/commit_sync.hpp"
-#include "sync/dmabuf_fence.hpp"
-#include "sync/fence_waiter.hpp"
-#include "sync/wl_event_loop_adapter.hpp"
+#include "sync/sync_context.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {
@@ -42,7 +40,8 @@ struct GateStats {
 
 class CommitGate {
 public:
-    CommitGate(wl_display *display, sync::FenceWaiterOptions waiter_options);
+    // `sync` waits for the fences and must outlive the gate.
+    CommitGate(wl_display *display, sync::SyncContext &sync);
     ~CommitGate();
 
     CommitGate(const CommitGate &) = delete;
@@ -52,8 +51,6 @@ public:
     // either may be null (not offered).
     void set_protocols(protocols::LinuxDrmSyncobjManager *syncobj, protocols::LinuxExplicitSyncV1 *explicit_v1);
 
-    sync::DmaBufFences &dmabuf_fences() { return dmabuf_fences_; }
-    sync::FenceWaiter &waiter() { return waiter_; }
     const GateStats &stats() const { return stats_; }
     // Commits currently held on a surface (0 when none or unknown).
     size_t held_commits(wlr_surface *surface) const;
@@ -68,9 +65,8 @@ private:
     void track_release(wlr_surface *surface, protocols::CommitSync &sync);
     void remove_release(BufferRelease *release);
 
-    sync::WlEventLoopAdapter loop_;
-    sync::FenceWaiter waiter_;
-    sync::DmaBufFences dmabuf_fences_;
+    sync::FenceWaiter &waiter_;
+    sync::DmaBufFences &dmabuf_fences_;
     protocols::LinuxDrmSyncobjManager *syncobj_ = nullptr;
     protocols::LinuxExplicitSyncV1 *explicit_v1_ = nullptr;
     wl_protocol_logger *logger_ = nullptr;

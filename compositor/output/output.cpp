@@ -18,7 +18,7 @@ constexpr float black[4] = {0.0f, 0.0f, 0.0f, 1.0f};
 
 Output::Output(Server &server, wlr_output *output)
     : server_(server), output_(output),
-      frame_renderer_(server.render_fences(), server.gate().dmabuf_fences()) {
+      frame_renderer_(server.render_fences(), server.sync().dmabuf_fences()) {
     destroy_.connect(&output_->events.destroy, [this](void *) { server_.remove_output(this); });
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
     present_.connect(&output_->events.present,
