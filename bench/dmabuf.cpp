@@ -18,35 +18,16 @@
 #include <xf86drm.h>
 
 #include "clock.hpp"
+#include "tests/uapi/test_only_uapi.hpp"
 #include "connection.hpp"
 
 namespace bench {
 
 namespace {
 
-// include/uapi/drm/vgem_drm.h
-struct VgemFenceAttach {
-    uint32_t handle;
-    uint32_t flags;
-    uint32_t out_fence;
-    uint32_t pad;
-};
-struct VgemFenceSignal {
-    uint32_t fence;
-    uint32_t flags;
-};
-constexpr uint32_t vgem_fence_write = 0x1;
-constexpr unsigned long vgem_ioctl_fence_attach = DRM_IOWR(DRM_COMMAND_BASE + 0x1, VgemFenceAttach);
-constexpr unsigned long vgem_ioctl_fence_signal = DRM_IOW(DRM_COMMAND_BASE + 0x2, VgemFenceSignal);
-
-// drivers/dma-buf/sw_sync.c (exposed through debugfs, no uapi header)
-struct SwSyncCreateFence {
-    uint32_t value;
-    char name[32];
-    int32_t fence;
-};
-constexpr unsigned long sw_sync_ioctl_create_fence = _IOWR('W', 0, SwSyncCreateFence);
-constexpr unsigned long sw_sync_ioctl_inc = _IOW('W', 1, uint32_t);
+using sluice::test_uapi::SwSyncCreateFence;
+using sluice::test_uapi::VgemFenceAttach;
+using sluice::test_uapi::VgemFenceSignal;
 
 // DMA_BUF_IOCTL_{EXPORT,IMPORT}_SYNC_FILE are in linux/dma-buf.h since 6.0;
 // Debian 12's headers have them, older ones would not.
@@ -153,8 +134,8 @@ DumbBuffer::~DumbBuffer() {
 }
 
 bool vgem_fence_attach(int vgem_fd, uint32_t handle, uint32_t &fence, std::string &error) {
-    VgemFenceAttach attach{handle, vgem_fence_write, 0, 0};
-    if (ioctl_retry(vgem_fd, vgem_ioctl_fence_attach, &attach) < 0) {
+    VgemFenceAttach attach{handle, sluice::test_uapi::kVgemFenceWrite, 0, 0};
+    if (ioctl_retry(vgem_fd, sluice::test_uapi::kIoctlVgemFenceAttach, &attach) < 0) {
         error = errno_text("DRM_IOCTL_VGEM_FENCE_ATTACH");
         return false;
     }
@@ -164,7 +145,7 @@ bool vgem_fence_attach(int vgem_fd, uint32_t handle, uint32_t &fence, std::strin
 
 bool vgem_fence_signal(int vgem_fd, uint32_t fence, std::string &error) {
     VgemFenceSignal signal{fence, 0};
-    if (ioctl_retry(vgem_fd, vgem_ioctl_fence_signal, &signal) < 0) {
+    if (ioctl_retry(vgem_fd, sluice::test_uapi::kIoctlVgemFenceSignal, &signal) < 0) {
         error = errno_text("DRM_IOCTL_VGEM_FENCE_SIGNAL");
         return false;
     }
@@ -214,7 +195,7 @@ UniqueFd SwSyncTimeline::fence_at(uint32_t point, std::string &error) {
     create.value = point;
     std::strncpy(create.name, "sluice-bench", sizeof create.name - 1);
     create.fence = -1;
-    if (ioctl_retry(fd_.get(), sw_sync_ioctl_create_fence, &create) < 0) {
+    if (ioctl_retry(fd_.get(), sluice::test_uapi::kIoctlSwSyncCreateFence, &create) < 0) {
         error = errno_text("SW_SYNC_IOC_CREATE_FENCE");
         return UniqueFd();
     }
@@ -222,7 +203,7 @@ UniqueFd SwSyncTimeline::fence_at(uint32_t point, std::string &error) {
 }
 
 bool SwSyncTimeline::advance(uint32_t by, std::string &error) {
-    if (ioctl_retry(fd_.get(), sw_sync_ioctl_inc, &by) < 0) {
+    if (ioctl_retry(fd_.get(), sluice::test_uapi::kIoctlSwSyncInc, &by) < 0) {
         error = errno_text("SW_SYNC_IOC_INC");
         return false;
     }

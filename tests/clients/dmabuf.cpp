@@ -15,33 +15,14 @@
 #include <unistd.h>
 #include <xf86drm.h>
 
+#include "tests/uapi/test_only_uapi.hpp"
+
 namespace sluice::test {
 
 namespace {
 
-// vgem's uapi (include/uapi/drm/vgem_drm.h) is not in libdrm's headers.
-struct VgemFenceAttach {
-    uint32_t handle;
-    uint32_t flags;
-    uint32_t out_fence;
-    uint32_t pad;
-};
-struct VgemFenceSignal {
-    uint32_t fence;
-    uint32_t flags;
-};
-constexpr uint32_t vgem_fence_write = 0x1;
-constexpr unsigned long ioctl_vgem_fence_attach = DRM_IOWR(DRM_COMMAND_BASE + 0x1, VgemFenceAttach);
-constexpr unsigned long ioctl_vgem_fence_signal = DRM_IOW(DRM_COMMAND_BASE + 0x2, VgemFenceSignal);
-static_assert(sizeof(VgemFenceAttach) == 16 && sizeof(VgemFenceSignal) == 8);
-
-// DMA_BUF_IOCTL_IMPORT_SYNC_FILE (Linux 6.0); the build host's headers may
-// predate it.
-struct DmaBufImportSyncFile {
-    uint32_t flags;
-    int32_t fd;
-};
-constexpr unsigned long ioctl_dma_buf_import_sync_file = _IOW(DMA_BUF_BASE, 3, DmaBufImportSyncFile);
+using test_uapi::VgemFenceAttach;
+using test_uapi::VgemFenceSignal;
 
 int retry_ioctl(int fd, unsigned long request, void *arg)
 {
@@ -98,7 +79,7 @@ VgemFence::~VgemFence()
 {
     if (!signaled_ && card_) {
         VgemFenceSignal signal{.fence = id_, .flags = 0};
-        (void)drmIoctl(card_->fd().get(), ioctl_vgem_fence_signal, &signal);
+        (void)drmIoctl(card_->fd().get(), test_uapi::kIoctlVgemFenceSignal, &signal);
     }
 }
 
@@ -107,7 +88,7 @@ void VgemFence::signal()
     if (signaled_)
         return;
     VgemFenceSignal signal{.fence = id_, .flags = 0};
-    if (drmIoctl(card_->fd().get(), ioctl_vgem_fence_signal, &signal) != 0)
+    if (drmIoctl(card_->fd().get(), test_uapi::kIoctlVgemFenceSignal, &signal) != 0)
         throw_errno("DRM_IOCTL_VGEM_FENCE_SIGNAL", errno);
     signaled_ = true;
 }
@@ -203,16 +184,16 @@ VgemFence DmaBuf::attach_vgem_fence() const
         throw std::logic_error("attach_vgem_fence on a buffer that is not vgem's");
     VgemFenceAttach attach{};
     attach.handle = handle_;
-    attach.flags = vgem_fence_write;
-    if (drmIoctl(card_->fd().get(), ioctl_vgem_fence_attach, &attach) != 0)
+    attach.flags = test_uapi::kVgemFenceWrite;
+    if (drmIoctl(card_->fd().get(), test_uapi::kIoctlVgemFenceAttach, &attach) != 0)
         throw_errno("DRM_IOCTL_VGEM_FENCE_ATTACH", errno);
     return VgemFence(card_, attach.out_fence);
 }
 
 void DmaBuf::import_write_fence(const sync::SyncFile &fence) const
 {
-    DmaBufImportSyncFile import{.flags = DMA_BUF_SYNC_WRITE, .fd = fence.fd().get()};
-    if (retry_ioctl(fd_.get(), ioctl_dma_buf_import_sync_file, &import) < 0)
+    dma_buf_import_sync_file import{.flags = DMA_BUF_SYNC_WRITE, .fd = fence.fd().get()};
+    if (retry_ioctl(fd_.get(), DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &import) < 0)
         throw_errno("DMA_BUF_IOCTL_IMPORT_SYNC_FILE", errno);
 }
 

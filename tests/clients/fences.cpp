@@ -14,15 +14,7 @@ namespace sluice::test {
 
 namespace {
 
-// sw_sync's ioctls are debugfs ABI, not uapi (drivers/dma-buf/sw_sync.c).
-struct SwSyncCreateFence {
-    uint32_t value;
-    char name[32];
-    int32_t fence;
-};
-constexpr unsigned long ioctl_sw_sync_create_fence = _IOWR('W', 0, SwSyncCreateFence);
-constexpr unsigned long ioctl_sw_sync_inc = _IOW('W', 1, uint32_t);
-static_assert(sizeof(SwSyncCreateFence) == 40);
+using test_uapi::SwSyncCreateFence;
 
 std::string describe(const sync::Error &error) { return error.message; }
 
@@ -42,7 +34,7 @@ SwSyncTimeline::~SwSyncTimeline()
 {
     if (value_ < highest_fence_) {
         uint32_t step = highest_fence_ - value_;
-        (void)::ioctl(fd_.get(), ioctl_sw_sync_inc, &step);
+        (void)::ioctl(fd_.get(), test_uapi::kIoctlSwSyncInc, &step);
     }
 }
 
@@ -51,7 +43,7 @@ sync::SyncFile SwSyncTimeline::fence(uint32_t value, const std::string &name)
     SwSyncCreateFence data{};
     data.value = value;
     std::memcpy(data.name, name.data(), std::min(name.size(), sizeof(data.name) - 1));
-    if (::ioctl(fd_.get(), ioctl_sw_sync_create_fence, &data) != 0)
+    if (::ioctl(fd_.get(), test_uapi::kIoctlSwSyncCreateFence, &data) != 0)
         throw_errno("SW_SYNC_IOC_CREATE_FENCE", errno);
     highest_fence_ = std::max(highest_fence_, value);
     return sync::SyncFile::adopt_unchecked(sync::UniqueFd(data.fence));
@@ -60,7 +52,7 @@ sync::SyncFile SwSyncTimeline::fence(uint32_t value, const std::string &name)
 void SwSyncTimeline::advance(uint32_t by)
 {
     uint32_t step = by;
-    if (::ioctl(fd_.get(), ioctl_sw_sync_inc, &step) != 0)
+    if (::ioctl(fd_.get(), test_uapi::kIoctlSwSyncInc, &step) != 0)
         throw_errno("SW_SYNC_IOC_INC", errno);
     value_ += by;
 }

@@ -14,10 +14,11 @@
 #include "sync/sync_file.hpp"
 #include "sync/syncobj_device.hpp"
 #include "sync/unique_fd.hpp"
+#include "tests/uapi/test_only_uapi.hpp"
 
 namespace sluice::test {
 
-inline constexpr const char *sw_sync_path = "/sys/kernel/debug/sync/sw_sync";
+inline constexpr const char *sw_sync_path = test_uapi::kSwSyncPath;
 
 // One sw_sync timeline (an open of the debugfs file): a counter, and
 // fences that signal when it reaches their value.

@@ -30,22 +30,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/uapi/test_only_uapi.hpp"
+
 namespace {
 
-// sw_sync's ioctls are not in the uapi headers; this is their ABI
-// (drivers/dma-buf/sw_sync.c, reachable through debugfs).
-struct SwSyncCreateFence {
-    uint32_t value;
-    char name[32];
-    int32_t fence;
-};
-constexpr unsigned long kSwSyncCreateFence = _IOWR('W', 0, SwSyncCreateFence);
-constexpr unsigned long kSwSyncInc = _IOW('W', 1, uint32_t);
+using sluice::test_uapi::SwSyncCreateFence;
+constexpr unsigned long kSwSyncCreateFence = sluice::test_uapi::kIoctlSwSyncCreateFence;
+constexpr unsigned long kSwSyncInc = sluice::test_uapi::kIoctlSwSyncInc;
 
 constexpr const char* kVgemCard = "/dev/dri/card0";
 constexpr const char* kVgemRender = "/dev/dri/renderD128";
 constexpr const char* kVkmsCard = "/dev/dri/card1";
-constexpr const char* kSwSync = "/sys/kernel/debug/sync/sw_sync";
+constexpr const char* kSwSync = sluice::test_uapi::kSwSyncPath;
 
 class Fd {
 public:

@@ -1,7 +1,7 @@
 #pragma once
 
-// sw_sync: fences a test signals by hand, through debugfs. Its ioctls are not
-// uapi, so the ABI (drivers/dma-buf/sw_sync.c) is written out here.
+// sw_sync: fences a test signals by hand, through debugfs (its ABI is in
+// tests/uapi/test_only_uapi.hpp).
 
 #include <algorithm>
 #include <cerrno>
@@ -16,18 +16,11 @@
 #include "sync/result.hpp"
 #include "sync/sync_file.hpp"
 #include "sync/unique_fd.hpp"
+#include "tests/uapi/test_only_uapi.hpp"
 
 namespace sluice::sync::test {
 
-inline constexpr const char* kSwSyncPath = "/sys/kernel/debug/sync/sw_sync";
-
-struct SwSyncCreateFenceData {
-    std::uint32_t value;
-    char name[32];
-    std::int32_t fence;
-};
-inline constexpr unsigned long kSwSyncIocCreateFence = _IOWR('W', 0, SwSyncCreateFenceData);
-inline constexpr unsigned long kSwSyncIocInc = _IOW('W', 1, std::uint32_t);
+using test_uapi::kSwSyncPath;
 
 // One sw_sync timeline: fences at values above its counter are pending.
 // Closing it signals the remaining fences with an error.
@@ -45,10 +38,10 @@ public:
 
     Result<SyncFile> create_fence(std::uint32_t value, std::string_view name = "test") const
     {
-        SwSyncCreateFenceData data{};
+        test_uapi::SwSyncCreateFence data{};
         data.value = value;
         std::memcpy(data.name, name.data(), std::min(name.size(), sizeof(data.name) - 1));
-        if (::ioctl(fd_.get(), kSwSyncIocCreateFence, &data) != 0)
+        if (::ioctl(fd_.get(), test_uapi::kIoctlSwSyncCreateFence, &data) != 0)
             return errno_error("SW_SYNC_IOC_CREATE_FENCE", errno);
         return SyncFile::adopt(UniqueFd{data.fence});
     }
@@ -56,7 +49,7 @@ public:
     Result<void> inc(std::uint32_t by = 1) const
     {
         std::uint32_t step = by;
-        if (::ioctl(fd_.get(), kSwSyncIocInc, &step) != 0)
+        if (::ioctl(fd_.get(), test_uapi::kIoctlSwSyncInc, &step) != 0)
             return errno_error("SW_SYNC_IOC_INC", errno);
         return {};
     }

@@ -24,23 +24,15 @@
 #include "sync/syncobj_device.hpp"
 #include "sync/unique_fd.hpp"
 #include "test_support.hpp"
+#include "tests/uapi/test_only_uapi.hpp"
 
 namespace sluice::sync::test {
 
-// vgem's uapi (include/uapi/drm/vgem_drm.h), not shipped in libdrm's headers.
-struct VgemFenceAttach {
-    std::uint32_t handle;
-    std::uint32_t flags;
-    std::uint32_t out_fence;
-    std::uint32_t pad;
-};
-struct VgemFenceSignal {
-    std::uint32_t fence;
-    std::uint32_t flags;
-};
-inline constexpr std::uint32_t kVgemFenceWrite = 0x1;
-inline constexpr unsigned long kIoctlVgemFenceAttach = DRM_IOWR(DRM_COMMAND_BASE + 0x1, VgemFenceAttach);
-inline constexpr unsigned long kIoctlVgemFenceSignal = DRM_IOW(DRM_COMMAND_BASE + 0x2, VgemFenceSignal);
+using test_uapi::kIoctlVgemFenceAttach;
+using test_uapi::kIoctlVgemFenceSignal;
+using test_uapi::kVgemFenceWrite;
+using test_uapi::VgemFenceAttach;
+using test_uapi::VgemFenceSignal;
 
 enum class NodeType { Primary, Render };
 
