@@ -285,6 +285,22 @@ TEST_F(ControlTest, WaitWindowAnswersWhenTheWindowMaps)
     EXPECT_TRUE(flag(window->get("mapped")));
 }
 
+TEST_F(ControlTest, WaitWindowAnswersWhenAWindowIsRenamed)
+{
+    // No commit follows the new title: the request itself is the news.
+    Window window = map_window("before", "org.sluice.renamed", 50, 50, 0xff0000ff);
+    ChildProcess waiter = start_ctl({"wait-window", "title=after", "10000"}, "renamed");
+    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(waiter.running()) << "wait-window answered before the window had its name";
+    const auto renamed = std::chrono::steady_clock::now();
+    window.toplevel->set_title("after");
+    ASSERT_TRUE(window.client->roundtrip());
+    const CtlResult r = finish_ctl(waiter, "renamed");
+    ASSERT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_EQ(text(r.get("window") ? r.get("window")->get("title") : nullptr), "after") << r.out;
+    EXPECT_LT(std::chrono::steady_clock::now() - renamed, 5s);
+}
+
 TEST_F(ControlTest, WaitWindowTimesOut)
 {
     const auto start = std::chrono::steady_clock::now();
