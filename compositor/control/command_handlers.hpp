@@ -61,6 +61,9 @@ namespace commands {
 // commands_sync.cpp: the commit gate's counts.
 [[nodiscard]] std::string gate_stats(CommandContext &context, const Args &args);
 
+// commands_log.cpp: log levels at run time.
+[[nodiscard]] std::string log_levels(CommandContext &context, const Args &args);
+
 } // namespace commands
 
 } // namespace sluice::control

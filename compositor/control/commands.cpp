@@ -42,6 +42,7 @@ Outcome Commands::run(const std::vector<std::string> &words, Reply reply) {
         {"touch-up", &at_once<touch_up>},
         {"clock", &clock},
         {"sync", &at_once<gate_stats>},
+        {"log", &at_once<log_levels>},
         {"quit", &at_once<quit>},
     };
     if (words.empty()) {

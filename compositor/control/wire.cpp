@@ -562,6 +562,9 @@ const char *command_summary() {
            "  clock [pause|resume|step [N]] frame clock state; pause: no frames, no frame\n"
            "                                callbacks; step: exactly N frames, reply after them\n"
            "  sync                          commit gate: totals and held commits per surface\n"
+           "  log [LEVEL | CATEGORY=LEVEL...]\n"
+           "                                set log levels now (e.g. log sync=debug); with none,\n"
+           "                                the levels as they are\n"
            "  quit [CODE]                   make sluice exit\n"
            "WINDOW is title=TITLE, app-id=APP_ID, id=ID (from windows) or focused.\n";
 }
