@@ -2,22 +2,24 @@
 
 #include <cstdlib>
 
-#include "compositor/control/client_registry.hpp"
-#include "compositor/control/control_server.hpp"
 #include "common/log.hpp"
-#include "compositor/core/server.hpp"
+#include "compositor/control/client_directory.hpp"
+#include "compositor/control/commands.hpp"
+#include "compositor/control/control_server.hpp"
 #include "compositor/control/virtual_input.hpp"
+#include "compositor/core/server.hpp"
 
 namespace sluice::control {
 
 Control::Control(Server &server) : server_(server) {
-    clients_ = std::make_unique<ClientRegistry>(server_.display(), [this] {
+    clients_ = std::make_unique<ClientDirectory>(server_.display(), [this] {
         if (server_.options().exit_when_empty) {
             LOG_INFO(control, "the last client left: exiting (--exit-when-empty)");
             server_.terminate(0);
         }
     });
     input_ = std::make_unique<VirtualInput>(server_);
+    commands_ = std::make_unique<Commands>(server_, *clients_, *input_);
 }
 
 Control::~Control() = default;
@@ -37,7 +39,9 @@ bool Control::start(const std::string &wayland_socket) {
         }
         path = std::string(runtime_dir) + "/" + wayland_socket + ".control";
     }
-    socket_ = ControlServer::create(server_, *clients_, *input_, path);
+    socket_ = ControlServer::create(server_.event_loop(), path, [this](const std::vector<std::string> &words, Reply reply) {
+        return commands_->run(words, std::move(reply));
+    });
     if (socket_ == nullptr) {
         return false;
     }

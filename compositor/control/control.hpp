@@ -1,6 +1,6 @@
-// What sluice offers test harnesses, held by the Server: the client
-// registry (and --exit-when-empty), virtual input devices, and the control
-// socket sluicectl talks to (--test-server, --control-socket).
+// What sluice offers test harnesses, held by the Server: the clients as
+// control numbers them (and --exit-when-empty), virtual input devices, and
+// the control socket sluicectl talks to (--test-server, --control-socket).
 #pragma once
 
 #include <memory>
@@ -12,7 +12,8 @@ class Server;
 
 namespace sluice::control {
 
-class ClientRegistry;
+class ClientDirectory;
+class Commands;
 class ControlServer;
 class VirtualInput;
 
@@ -30,13 +31,14 @@ public:
     // empty when sluice opened none). False (logged) if it cannot be opened.
     bool start(const std::string &wayland_socket);
 
-    ClientRegistry &clients() { return *clients_; }
     VirtualInput &input() { return *input_; }
 
 private:
     Server &server_;
-    std::unique_ptr<ClientRegistry> clients_;
+    std::unique_ptr<ClientDirectory> clients_;
     std::unique_ptr<VirtualInput> input_;
+    std::unique_ptr<Commands> commands_;
+    // Last, so it goes first: its waiting requests use the commands' parts.
     std::unique_ptr<ControlServer> socket_;
 };
 

@@ -5,18 +5,17 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <utility>
+
+#include <wayland-server-core.h>
 
 #include "common/log.hpp"
-#include "compositor/core/server.hpp"
 #include "compositor/control/wire.hpp"
 
 namespace sluice::control {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-// Waiting requests are checked this often; only while one waits.
-constexpr int poll_interval_ms = 5;
 // A request line longer than this is a client gone wrong.
 constexpr size_t max_line = 1 << 20;
 
@@ -42,8 +41,25 @@ bool socket_in_use(const sockaddr_un &address) {
 
 } // namespace
 
-std::unique_ptr<ControlServer> ControlServer::create(Server &server, ClientRegistry &clients, VirtualInput &input,
-                                                     const std::string &path) {
+ControlServer::SocketFile::~SocketFile() {
+    if (!path_.empty()) {
+        unlink(path_.c_str());
+    }
+}
+
+ControlServer::SocketFile::SocketFile(SocketFile &&other) noexcept : path_(std::exchange(other.path_, {})) {}
+
+ControlServer::Connection::~Connection() {
+    if (source != nullptr) {
+        wl_event_source_remove(source);
+    }
+    if (resume != nullptr) {
+        wl_event_source_remove(resume);
+    }
+}
+
+std::unique_ptr<ControlServer> ControlServer::create(wl_event_loop *loop, const std::string &path,
+                                                     RequestHandler handler) {
     sockaddr_un address{};
     if (!fill_address(path, address)) {
         LOG_ERROR(control, "control socket path too long: %s", path.c_str());
@@ -57,42 +73,39 @@ std::unique_ptr<ControlServer> ControlServer::create(Server &server, ClientRegis
         unlink(path.c_str());
     }
     sync::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd || bind(fd.get(), reinterpret_cast<const sockaddr *>(&address), sizeof(address)) != 0 ||
-        listen(fd.get(), 16) != 0) {
+    if (!fd || bind(fd.get(), reinterpret_cast<const sockaddr *>(&address), sizeof(address)) != 0) {
+        LOG_ERROR(control, "cannot bind the control socket %s: %s", path.c_str(), strerror(errno));
+        return nullptr;
+    }
+    // From here on the file is ours: every return below removes it.
+    SocketFile socket_file(path);
+    if (listen(fd.get(), 16) != 0) {
         LOG_ERROR(control, "cannot listen on the control socket %s: %s", path.c_str(), strerror(errno));
         return nullptr;
     }
-    std::unique_ptr<ControlServer> control(new ControlServer(server, clients, input, path, std::move(fd)));
-    if (control->listener_source_ == nullptr || control->timer_ == nullptr) {
-        LOG_ERROR(control, "cannot watch the control socket on the event loop");
+    std::unique_ptr<ControlServer> control(
+        new ControlServer(loop, std::move(socket_file), std::move(fd), std::move(handler)));
+    if (control->listener_source_ == nullptr) {
+        LOG_ERROR(control, "cannot watch the control socket on the event loop: %s", strerror(errno));
         return nullptr;
     }
     LOG_INFO(control, "control socket: %s", path.c_str());
     return control;
 }
 
-ControlServer::ControlServer(Server &server, ClientRegistry &clients, VirtualInput &input, std::string path,
-                             sync::UniqueFd listener)
-    : server_(server), commands_(server, clients, input), path_(std::move(path)), listener_(std::move(listener)) {
-    listener_source_ =
-        wl_event_loop_add_fd(server_.event_loop(), listener_.get(), WL_EVENT_READABLE, &ControlServer::on_listener, this);
-    timer_ = wl_event_loop_add_timer(server_.event_loop(), &ControlServer::on_timer, this);
+ControlServer::ControlServer(wl_event_loop *loop, SocketFile socket_file, sync::UniqueFd listener,
+                             RequestHandler handler)
+    : loop_(loop), handler_(std::move(handler)), socket_file_(std::move(socket_file)),
+      listener_(std::move(listener)) {
+    listener_source_ = wl_event_loop_add_fd(loop_, listener_.get(), WL_EVENT_READABLE, &ControlServer::on_listener, this);
 }
 
 ControlServer::~ControlServer() {
-    for (auto &connection : connections_) {
-        if (connection->source != nullptr) {
-            wl_event_source_remove(connection->source);
-        }
-    }
+    // Pending waits go first: they may hold listeners on what the handler
+    // works with.
     connections_.clear();
-    if (timer_ != nullptr) {
-        wl_event_source_remove(timer_);
-    }
     if (listener_source_ != nullptr) {
         wl_event_source_remove(listener_source_);
-        // Only the socket we bound is ours to remove.
-        unlink(path_.c_str());
     }
 }
 
@@ -111,9 +124,10 @@ void ControlServer::accept_all() {
             return;
         }
         auto connection = std::make_unique<Connection>();
+        connection->server = this;
         connection->fd = std::move(fd);
-        connection->source = wl_event_loop_add_fd(server_.event_loop(), connection->fd.get(), WL_EVENT_READABLE,
-                                                  &ControlServer::on_connection, this);
+        connection->source = wl_event_loop_add_fd(loop_, connection->fd.get(), WL_EVENT_READABLE,
+                                                  &ControlServer::on_connection, connection.get());
         if (connection->source == nullptr) {
             LOG_ERROR(control, "cannot watch a control connection");
             continue;
@@ -122,15 +136,11 @@ void ControlServer::accept_all() {
     }
 }
 
-int ControlServer::on_connection(int fd, uint32_t mask, void *data) {
-    auto *self = static_cast<ControlServer *>(data);
-    for (auto &connection : self->connections_) {
-        if (connection->fd.get() == fd) {
-            if (!self->service(*connection, mask)) {
-                self->close_connection(connection.get());
-            }
-            break;
-        }
+int ControlServer::on_connection(int, uint32_t mask, void *data) {
+    auto *connection = static_cast<Connection *>(data);
+    ControlServer *self = connection->server;
+    if (!self->service(*connection, mask)) {
+        self->close_connection(connection);
     }
     return 0;
 }
@@ -168,11 +178,7 @@ bool ControlServer::service(Connection &connection, uint32_t mask) {
     if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
         return false;
     }
-    // After EOF: finished once every request is answered and written.
-    if (connection.read_closed && !connection.waiting && connection.out.empty()) {
-        return false;
-    }
-    return true;
+    return !done(connection);
 }
 
 void ControlServer::process_lines(Connection &connection) {
@@ -199,20 +205,46 @@ void ControlServer::process_lines(Connection &connection) {
             continue;
         }
         LOG_DEBUG(control, "request: %s", line.c_str());
-        Outcome outcome = commands_.run(*words);
+        Outcome outcome = handler_(*words, reply_for(connection));
         if (auto *text = std::get_if<std::string>(&outcome)) {
             reply(connection, *text);
             continue;
         }
-        Deferred deferred = std::move(std::get<Deferred>(outcome));
-        // It may have its answer already (the window is there).
-        if (auto answer = deferred.poll(deferred.timeout.count() == 0)) {
-            reply(connection, *answer);
-            continue;
+        connection.waiting = std::move(std::get<std::unique_ptr<Pending>>(outcome));
+        if (!connection.waiting) {
+            reply(connection, error_reply("internal error: the command neither answered nor waits"));
         }
-        connection.deadline = Clock::now() + deferred.timeout;
-        connection.waiting = std::move(deferred);
-        arm_timer();
+    }
+}
+
+Reply ControlServer::reply_for(Connection &connection) {
+    Connection *target = &connection;
+    return [target](std::string json) {
+        if (target->answer) {
+            return; // one request, one reply
+        }
+        target->answer = std::move(json);
+        target->resume = wl_event_loop_add_idle(target->server->loop_, &ControlServer::on_resume, target);
+        if (target->resume == nullptr) {
+            LOG_ERROR(control, "cannot schedule a control reply; the connection is stuck");
+        }
+    };
+}
+
+void ControlServer::on_resume(void *data) {
+    auto *connection = static_cast<Connection *>(data);
+    connection->resume = nullptr;
+    connection->server->resume(*connection);
+}
+
+void ControlServer::resume(Connection &connection) {
+    connection.waiting.reset();
+    std::string json = std::move(*connection.answer);
+    connection.answer.reset();
+    reply(connection, json);
+    process_lines(connection);
+    if (!flush(connection) || done(connection)) {
+        close_connection(&connection);
     }
 }
 
@@ -245,58 +277,13 @@ bool ControlServer::flush(Connection &connection) {
     return true;
 }
 
+bool ControlServer::done(const Connection &connection) {
+    // After EOF: finished once every request is answered and written.
+    return connection.read_closed && !connection.waiting && connection.out.empty();
+}
+
 void ControlServer::close_connection(Connection *connection) {
-    if (connection->source != nullptr) {
-        wl_event_source_remove(connection->source);
-        connection->source = nullptr;
-    }
     connections_.remove_if([connection](const std::unique_ptr<Connection> &c) { return c.get() == connection; });
-}
-
-int ControlServer::on_timer(void *data) {
-    auto *self = static_cast<ControlServer *>(data);
-    self->timer_armed_ = false;
-    self->poll_waiting();
-    return 0;
-}
-
-void ControlServer::poll_waiting() {
-    std::vector<Connection *> finished;
-    const auto now = Clock::now();
-    for (auto &connection : connections_) {
-        if (!connection->waiting) {
-            continue;
-        }
-        bool expired = now >= connection->deadline;
-        auto answer = connection->waiting->poll(expired);
-        if (!answer) {
-            continue;
-        }
-        connection->waiting.reset();
-        reply(*connection, *answer);
-        process_lines(*connection);
-        if (!flush(*connection) ||
-            (connection->read_closed && !connection->waiting && connection->out.empty())) {
-            finished.push_back(connection.get());
-        }
-    }
-    for (Connection *connection : finished) {
-        close_connection(connection);
-    }
-    arm_timer();
-}
-
-void ControlServer::arm_timer() {
-    if (timer_armed_) {
-        return;
-    }
-    for (const auto &connection : connections_) {
-        if (connection->waiting) {
-            wl_event_source_timer_update(timer_, poll_interval_ms);
-            timer_armed_ = true;
-            return;
-        }
-    }
 }
 
 } // namespace sluice::control

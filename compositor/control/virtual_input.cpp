@@ -105,103 +105,89 @@ void VirtualInput::to_absolute(double lx, double ly, double &x, double &y) const
     y = (ly - box->y) / box->height;
 }
 
-void VirtualInput::pointer_warp(double lx, double ly) {
-    wlr_input_device *dev = device(WLR_INPUT_DEVICE_POINTER);
-    if (dev == nullptr) {
-        return;
-    }
-    wlr_event_pointer_motion_absolute event{};
+namespace {
+
+// One event as a driver sends it: stamped, emitted, and closed by a frame.
+template <typename Event>
+void emit_pointer(wlr_input_device *dev, wl_signal &signal, Event &event) {
     event.device = dev;
     event.time_msec = now_msec();
-    to_absolute(lx, ly, event.x, event.y);
-    wl_signal_emit(&dev->pointer->events.motion_absolute, &event);
+    wl_signal_emit(&signal, &event);
     wl_signal_emit(&dev->pointer->events.frame, dev->pointer);
+}
+
+template <typename Event>
+void emit_touch(wlr_input_device *dev, wl_signal &signal, Event &event) {
+    event.device = dev;
+    event.time_msec = now_msec();
+    wl_signal_emit(&signal, &event);
+    wl_signal_emit(&dev->touch->events.frame, nullptr);
+}
+
+} // namespace
+
+void VirtualInput::pointer_warp(double lx, double ly) {
+    if (wlr_input_device *dev = device(WLR_INPUT_DEVICE_POINTER)) {
+        wlr_event_pointer_motion_absolute event{};
+        to_absolute(lx, ly, event.x, event.y);
+        emit_pointer(dev, dev->pointer->events.motion_absolute, event);
+    }
 }
 
 void VirtualInput::pointer_move(double dx, double dy) {
-    wlr_input_device *dev = device(WLR_INPUT_DEVICE_POINTER);
-    if (dev == nullptr) {
-        return;
+    if (wlr_input_device *dev = device(WLR_INPUT_DEVICE_POINTER)) {
+        wlr_event_pointer_motion event{};
+        event.delta_x = event.unaccel_dx = dx;
+        event.delta_y = event.unaccel_dy = dy;
+        emit_pointer(dev, dev->pointer->events.motion, event);
     }
-    wlr_event_pointer_motion event{};
-    event.device = dev;
-    event.time_msec = now_msec();
-    event.delta_x = event.unaccel_dx = dx;
-    event.delta_y = event.unaccel_dy = dy;
-    wl_signal_emit(&dev->pointer->events.motion, &event);
-    wl_signal_emit(&dev->pointer->events.frame, dev->pointer);
 }
 
 void VirtualInput::pointer_button(uint32_t button, bool pressed) {
-    wlr_input_device *dev = device(WLR_INPUT_DEVICE_POINTER);
-    if (dev == nullptr) {
-        return;
+    if (wlr_input_device *dev = device(WLR_INPUT_DEVICE_POINTER)) {
+        wlr_event_pointer_button event{};
+        event.button = button;
+        event.state = pressed ? WLR_BUTTON_PRESSED : WLR_BUTTON_RELEASED;
+        emit_pointer(dev, dev->pointer->events.button, event);
     }
-    wlr_event_pointer_button event{};
-    event.device = dev;
-    event.time_msec = now_msec();
-    event.button = button;
-    event.state = pressed ? WLR_BUTTON_PRESSED : WLR_BUTTON_RELEASED;
-    wl_signal_emit(&dev->pointer->events.button, &event);
-    wl_signal_emit(&dev->pointer->events.frame, dev->pointer);
 }
 
 void VirtualInput::pointer_scroll(bool horizontal, double steps) {
-    wlr_input_device *dev = device(WLR_INPUT_DEVICE_POINTER);
-    if (dev == nullptr) {
-        return;
+    if (wlr_input_device *dev = device(WLR_INPUT_DEVICE_POINTER)) {
+        wlr_event_pointer_axis event{};
+        event.source = WLR_AXIS_SOURCE_WHEEL;
+        event.orientation = horizontal ? WLR_AXIS_ORIENTATION_HORIZONTAL : WLR_AXIS_ORIENTATION_VERTICAL;
+        // A wheel click is 15 units of scroll distance, as libinput reports it.
+        event.delta = steps * 15.0;
+        event.delta_discrete = static_cast<int32_t>(std::lround(steps));
+        emit_pointer(dev, dev->pointer->events.axis, event);
     }
-    wlr_event_pointer_axis event{};
-    event.device = dev;
-    event.time_msec = now_msec();
-    event.source = WLR_AXIS_SOURCE_WHEEL;
-    event.orientation = horizontal ? WLR_AXIS_ORIENTATION_HORIZONTAL : WLR_AXIS_ORIENTATION_VERTICAL;
-    // A wheel click is 15 units of scroll distance, as libinput reports it.
-    event.delta = steps * 15.0;
-    event.delta_discrete = static_cast<int32_t>(std::lround(steps));
-    wl_signal_emit(&dev->pointer->events.axis, &event);
-    wl_signal_emit(&dev->pointer->events.frame, dev->pointer);
 }
 
 void VirtualInput::touch_down(int32_t id, double lx, double ly) {
-    wlr_input_device *dev = device(WLR_INPUT_DEVICE_TOUCH);
-    if (dev == nullptr) {
-        return;
+    if (wlr_input_device *dev = device(WLR_INPUT_DEVICE_TOUCH)) {
+        wlr_event_touch_down event{};
+        event.touch_id = id;
+        to_absolute(lx, ly, event.x, event.y);
+        emit_touch(dev, dev->touch->events.down, event);
     }
-    wlr_event_touch_down event{};
-    event.device = dev;
-    event.time_msec = now_msec();
-    event.touch_id = id;
-    to_absolute(lx, ly, event.x, event.y);
-    wl_signal_emit(&dev->touch->events.down, &event);
-    wl_signal_emit(&dev->touch->events.frame, nullptr);
 }
 
 void VirtualInput::touch_motion(int32_t id, double lx, double ly) {
-    wlr_input_device *dev = device(WLR_INPUT_DEVICE_TOUCH);
-    if (dev == nullptr) {
-        return;
+    if (wlr_input_device *dev = device(WLR_INPUT_DEVICE_TOUCH)) {
+        wlr_event_touch_motion event{};
+        event.touch_id = id;
+        to_absolute(lx, ly, event.x, event.y);
+        emit_touch(dev, dev->touch->events.motion, event);
     }
-    wlr_event_touch_motion event{};
-    event.device = dev;
-    event.time_msec = now_msec();
-    event.touch_id = id;
-    to_absolute(lx, ly, event.x, event.y);
-    wl_signal_emit(&dev->touch->events.motion, &event);
-    wl_signal_emit(&dev->touch->events.frame, nullptr);
 }
 
 void VirtualInput::touch_up(int32_t id) {
-    wlr_input_device *dev = device(WLR_INPUT_DEVICE_TOUCH);
-    if (dev == nullptr) {
-        return;
+    if (wlr_input_device *dev = device(WLR_INPUT_DEVICE_TOUCH)) {
+        wlr_event_touch_up event{};
+        event.touch_id = id;
+        emit_touch(dev, dev->touch->events.up, event);
     }
-    wlr_event_touch_up event{};
-    event.device = dev;
-    event.time_msec = now_msec();
-    event.touch_id = id;
-    wl_signal_emit(&dev->touch->events.up, &event);
-    wl_signal_emit(&dev->touch->events.frame, nullptr);
 }
 
 void VirtualInput::key(uint32_t keycode, bool pressed) {

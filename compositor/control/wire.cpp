@@ -230,6 +230,15 @@ public:
     }
 
 private:
+    // Takes `c` if it comes next.
+    bool eat(char c) {
+        if (pos_ < text_.size() && text_[pos_] == c) {
+            ++pos_;
+            return true;
+        }
+        return false;
+    }
+
     void skip_space() {
         while (pos_ < text_.size() &&
                (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t')) {
@@ -395,8 +404,7 @@ private:
         ++pos_;
         auto array = std::make_shared<JsonValue::Array>();
         skip_space();
-        if (pos_ < text_.size() && text_[pos_] == ']') {
-            ++pos_;
+        if (eat(']')) {
             return JsonValue{array};
         }
         for (;;) {
@@ -406,12 +414,10 @@ private:
             }
             array->push_back(std::move(*v));
             skip_space();
-            if (pos_ < text_.size() && text_[pos_] == ',') {
-                ++pos_;
+            if (eat(',')) {
                 continue;
             }
-            if (pos_ < text_.size() && text_[pos_] == ']') {
-                ++pos_;
+            if (eat(']')) {
                 return JsonValue{array};
             }
             return fail("expected , or ] in an array");
@@ -422,8 +428,7 @@ private:
         ++pos_;
         auto object = std::make_shared<JsonValue::Object>();
         skip_space();
-        if (pos_ < text_.size() && text_[pos_] == '}') {
-            ++pos_;
+        if (eat('}')) {
             return JsonValue{object};
         }
         for (;;) {
@@ -436,22 +441,19 @@ private:
                 return std::nullopt;
             }
             skip_space();
-            if (pos_ >= text_.size() || text_[pos_] != ':') {
+            if (!eat(':')) {
                 return fail("expected : after a key");
             }
-            ++pos_;
             auto v = parse_value(depth + 1);
             if (!v) {
                 return std::nullopt;
             }
             (*object)[std::move(*key)] = std::move(*v);
             skip_space();
-            if (pos_ < text_.size() && text_[pos_] == ',') {
-                ++pos_;
+            if (eat(',')) {
                 continue;
             }
-            if (pos_ < text_.size() && text_[pos_] == '}') {
-                ++pos_;
+            if (eat('}')) {
                 return JsonValue{object};
             }
             return fail("expected , or } in an object");
@@ -560,6 +562,9 @@ const char *command_summary() {
            "  clock [pause|resume|step [N]] frame clock state; pause: no frames, no frame\n"
            "                                callbacks; step: exactly N frames, reply after them\n"
            "  sync                          commit gate: totals and held commits per surface\n"
+           "  log [LEVEL | CATEGORY=LEVEL...]\n"
+           "                                set log levels now (e.g. log sync=debug); with none,\n"
+           "                                the levels as they are\n"
            "  quit [CODE]                   make sluice exit\n"
            "WINDOW is title=TITLE, app-id=APP_ID, id=ID (from windows) or focused.\n";
 }

@@ -285,6 +285,22 @@ TEST_F(ControlTest, WaitWindowAnswersWhenTheWindowMaps)
     EXPECT_TRUE(flag(window->get("mapped")));
 }
 
+TEST_F(ControlTest, WaitWindowAnswersWhenAWindowIsRenamed)
+{
+    // No commit follows the new title: the request itself is the news.
+    Window window = map_window("before", "org.sluice.renamed", 50, 50, 0xff0000ff);
+    ChildProcess waiter = start_ctl({"wait-window", "title=after", "10000"}, "renamed");
+    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(waiter.running()) << "wait-window answered before the window had its name";
+    const auto renamed = std::chrono::steady_clock::now();
+    window.toplevel->set_title("after");
+    ASSERT_TRUE(window.client->roundtrip());
+    const CtlResult r = finish_ctl(waiter, "renamed");
+    ASSERT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_EQ(text(r.get("window") ? r.get("window")->get("title") : nullptr), "after") << r.out;
+    EXPECT_LT(std::chrono::steady_clock::now() - renamed, 5s);
+}
+
 TEST_F(ControlTest, WaitWindowTimesOut)
 {
     const auto start = std::chrono::steady_clock::now();
@@ -624,6 +640,60 @@ TEST_F(ControlTest, SyncReportsTheGateAndEverySurface)
         }
     }
     EXPECT_TRUE(found) << r.out;
+}
+
+// --- log levels ------------------------------------------------------------------
+
+size_t count_of(const std::string &haystack, const std::string &needle)
+{
+    size_t n = 0;
+    for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1))
+        ++n;
+    return n;
+}
+
+TEST_F(ControlTest, LogLevelsChangeAtRunTime)
+{
+    const CtlResult help = ctl({"--help"});
+    EXPECT_NE(help.out.find("log [LEVEL | CATEGORY=LEVEL...]"), std::string::npos) << help.out;
+
+    const CtlResult before = ctl({"log"});
+    ASSERT_EQ(before.exit_code(), 0) << before.describe();
+    EXPECT_EQ(text(before.get("levels")), "info") << before.out;
+
+    const CtlResult set = ctl({"log", "sync=debug"});
+    ASSERT_EQ(set.exit_code(), 0) << set.describe();
+    EXPECT_EQ(text(set.get("levels")), "info,sync=debug") << set.out;
+    const CtlResult after = ctl({"log"});
+    EXPECT_EQ(text(after.get("levels")), "info,sync=debug") << after.out;
+
+    // A bad category is refused with the known ones, and changes nothing,
+    // not even the good words beside it.
+    const CtlResult bad = ctl({"log", "debug", "nosuch=debug"});
+    EXPECT_EQ(bad.exit_code(), 1) << bad.describe();
+    EXPECT_NE(bad.err.find("unknown log category 'nosuch'"), std::string::npos) << bad.describe();
+    for (const char *known : {"core", "control", "sync", "wlroots"})
+        EXPECT_NE(bad.err.find(known), std::string::npos) << known << " not named: " << bad.describe();
+    EXPECT_EQ(text(ctl({"log"}).get("levels")), "info,sync=debug");
+
+    // The levels take effect in sluice's log: the control category's debug
+    // lines name every request...
+    const std::string quiet = "[DEBUG] [control]";
+    EXPECT_EQ(count_of(server().log(), quiet), 0u) << server().log();
+    ASSERT_EQ(ctl({"log", "control=debug"}).exit_code(), 0);
+    ASSERT_EQ(ctl({"ping"}).exit_code(), 0);
+    EXPECT_NE(server().log().find("[DEBUG] [control] request: ping"), std::string::npos) << server().log();
+    ASSERT_EQ(ctl({"log", "control=info"}).exit_code(), 0);
+    const size_t lines = count_of(server().log(), quiet);
+    ASSERT_EQ(ctl({"ping"}).exit_code(), 0);
+    EXPECT_EQ(count_of(server().log(), quiet), lines) << "control=info still logs requests: " << server().log();
+
+    // ...and wlroots follows its category: it reports a new surface at debug.
+    const std::string wlroots_debug = "[DEBUG] [wlroots]";
+    EXPECT_EQ(count_of(server().log(), wlroots_debug), 0u) << server().log();
+    ASSERT_EQ(ctl({"log", "wlroots=debug"}).exit_code(), 0);
+    Window window = map_window("logged", "org.sluice.logged", 32, 32, 0xff000000);
+    EXPECT_NE(server().log().find("[DEBUG] [wlroots] [types/wlr_surface.c"), std::string::npos) << server().log();
 }
 
 // --- exit when empty ---------------------------------------------------------------
