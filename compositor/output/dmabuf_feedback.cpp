@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <string>
+#include <type_traits>
 
 #include "linux-dmabuf-unstable-v1-protocol.h"
 #include "common/log.hpp"
@@ -106,7 +107,7 @@ DmabufFeedback::~DmabufFeedback() {
 
 DmabufFeedback *DmabufFeedback::of(wl_display *display) {
     wl_listener *listener = wl_display_get_destroy_listener(display, &DmabufFeedback::on_display_destroy);
-    // DisplayHook is standard-layout with the wl_listener first.
+    static_assert(std::is_standard_layout_v<DisplayHook>, "the wl_listener must be the hook's first member");
     return listener != nullptr ? reinterpret_cast<DisplayHook *>(listener)->self : nullptr;
 }
 
