@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "compositor/output/dmabuf_feedback.hpp"
 
 namespace sluice {
 
@@ -16,59 +17,111 @@ constexpr std::chrono::seconds render_wait_limit{2};
 FrameRenderer::FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences)
     : fences_(fences), dmabuf_fences_(dmabuf_fences) {}
 
-wlr_surface *FrameRenderer::scanout_candidate(std::string &reason) {
+FrameRenderer::~FrameRenderer() { withdraw_candidate(); }
+
+ScanoutProposal FrameRenderer::propose() {
     wlr_output *output = scene_output_->output;
-    std::vector<VisibleSurface> &visible = visible_;
-    visible.clear();
+    visible_.clear();
     wlr_scene_output_for_each_surface(
         scene_output_,
         [](wlr_surface *surface, int sx, int sy, void *data) {
             static_cast<std::vector<VisibleSurface> *>(data)->push_back({surface, sx, sy});
         },
-        &visible);
-    if (visible.empty()) {
-        return nullptr; // nothing to propose
+        &visible_);
+    facts_.clear();
+    for (const VisibleSurface &visible : visible_) {
+        const wlr_surface_state &state = visible.surface->current;
+        wlr_client_buffer *buffer = visible.surface->buffer;
+        facts_.push_back({
+            .x = visible.x,
+            .y = visible.y,
+            .width = state.width,
+            .height = state.height,
+            .has_buffer = buffer != nullptr,
+            .buffer_width = buffer != nullptr ? buffer->base.width : 0,
+            .buffer_height = buffer != nullptr ? buffer->base.height : 0,
+            .transform = state.transform,
+            .cropped = state.viewport.has_src,
+        });
     }
-    if (visible.size() > 1) {
-        reason = std::to_string(visible.size()) + " surfaces are visible";
-        return nullptr;
+    ScanoutOutput facts{
+        .mode_width = output->width,
+        .mode_height = output->height,
+        .transform = output->transform,
+        .capture_locks = output->attach_render_locks,
+    };
+    wlr_output_effective_resolution(output, &facts.width, &facts.height);
+    // As wlroots' output_basic_test tells a software cursor.
+    wlr_output_cursor *cursor;
+    wl_list_for_each(cursor, &output->cursors, link) {
+        if (cursor->enabled && cursor->visible && cursor != output->hardware_cursor) {
+            facts.software_cursor = true;
+        }
     }
-    const VisibleSurface &only = visible.front();
-    wlr_surface *surface = only.surface;
-    int width = 0, height = 0;
-    wlr_output_effective_resolution(output, &width, &height);
-    if (only.x != 0 || only.y != 0 || surface->current.width != width || surface->current.height != height) {
-        reason = "the surface does not cover the output exactly";
-        return nullptr;
-    }
-    if (surface->buffer == nullptr) {
-        reason = "the surface has no buffer";
-        return nullptr;
-    }
-    if (surface->current.viewport.has_src || surface->current.transform != output->transform ||
-        surface->buffer->base.width != output->width || surface->buffer->base.height != output->height) {
-        reason = "the buffer would need scaling, cropping or rotating";
-        return nullptr;
-    }
-    return surface;
+    return propose_scanout(facts_, facts);
 }
 
-bool FrameRenderer::try_scanout(wlr_surface *surface, std::string &reason, const BeforeScanout &before_scanout) {
+ScanoutBuffer FrameRenderer::describe_buffer(wlr_buffer *buffer) const {
+    ScanoutBuffer facts;
+    wlr_dmabuf_attributes attributes{};
+    facts.dmabuf = wlr_buffer_get_dmabuf(buffer, &attributes);
+    if (facts.dmabuf) {
+        // What the backend imports against: the primary plane's formats.
+        const wlr_drm_format_set *formats =
+            wlr_output_get_primary_formats(scene_output_->output, WLR_BUFFER_CAP_DMABUF);
+        if (formats != nullptr) {
+            facts.plane_lists_format = wlr_drm_format_set_has(formats, attributes.format, attributes.modifier);
+        }
+    }
+    return facts;
+}
+
+ScanoutReasons FrameRenderer::try_scanout(wlr_surface *surface, const BeforeScanout &before_scanout) {
     wlr_output *output = scene_output_->output;
     wlr_output_attach_buffer(output, &surface->buffer->base);
     if (!wlr_output_test(output)) {
         wlr_output_rollback(output);
-        reason = output->attach_render_locks > 0
-                     ? "a screen capture needs a composited frame"
-                     : "the primary plane refused the buffer (test commit failed)";
-        return false;
+        return refusal_reasons(describe_buffer(&surface->buffer->base));
     }
     before_scanout(surface);
     if (!wlr_output_commit(output)) {
-        reason = "the commit failed";
-        return false;
+        return ScanoutReason::commit_failed;
     }
-    return true;
+    return {};
+}
+
+void FrameRenderer::report_candidate(wlr_surface *candidate, ScanoutReasons reasons) {
+    if (candidate == reported_candidate_ && (candidate == nullptr || reasons == reported_reasons_)) {
+        return;
+    }
+    if (candidate != reported_candidate_) {
+        withdraw_candidate();
+        if (candidate != nullptr) {
+            reported_candidate_ = candidate;
+            reported_candidate_destroy_.connect(&candidate->events.destroy, [this](void *) {
+                // Its feedback state goes with it: nothing to withdraw.
+                reported_candidate_destroy_.disconnect();
+                reported_candidate_ = nullptr;
+            });
+        }
+    }
+    reported_reasons_ = reasons;
+    if (candidate != nullptr) {
+        if (DmabufFeedback *feedback = DmabufFeedback::of(reported_output_->display)) {
+            feedback->scanout_proposed(candidate, reported_output_, reasons);
+        }
+    }
+}
+
+void FrameRenderer::withdraw_candidate() {
+    if (reported_candidate_ == nullptr) {
+        return;
+    }
+    if (DmabufFeedback *feedback = DmabufFeedback::of(reported_output_->display)) {
+        feedback->scanout_withdrawn(reported_candidate_, reported_output_);
+    }
+    reported_candidate_destroy_.disconnect();
+    reported_candidate_ = nullptr;
 }
 
 bool FrameRenderer::render(const float clear_color[4]) {
@@ -122,9 +175,13 @@ FrameResult FrameRenderer::commit(wlr_scene_output *scene_output, const float cl
                                   const BeforeScanout &before_scanout) {
     scene_output_ = scene_output;
     FrameResult result;
-    wlr_surface *candidate = scanout_candidate(result.no_scanout_reason);
-    if (candidate != nullptr && try_scanout(candidate, result.no_scanout_reason, before_scanout)) {
-        result.committed = result.scanned_out = true;
+    ScanoutProposal proposal = propose();
+    result.visible = proposal.visible;
+    result.candidate = proposal.candidate ? visible_[*proposal.candidate].surface : nullptr;
+    result.no_scanout = proposal.reasons;
+    if (proposal.ready()) {
+        result.no_scanout = try_scanout(result.candidate, before_scanout);
+        result.committed = result.scanned_out = result.no_scanout.empty();
     }
     if (result.scanned_out != was_scanned_out_) {
         LOG_INFO(render, "%s: direct scan-out %s", scene_output_->output->name,
@@ -135,13 +192,19 @@ FrameResult FrameRenderer::commit(wlr_scene_output *scene_output, const float cl
         }
         was_scanned_out_ = result.scanned_out;
     }
-    if (result.no_scanout_reason != last_reason_) {
-        if (!result.no_scanout_reason.empty()) {
+    // Nothing visible is nothing to propose: not worth a log line.
+    ScanoutReasons logged = result.no_scanout == ScanoutReason::none_visible ? ScanoutReasons{} : result.no_scanout;
+    size_t logged_visible = logged.has(ScanoutReason::several_visible) ? result.visible : 0;
+    if (logged != logged_reasons_ || logged_visible != logged_visible_) {
+        if (!logged.empty()) {
             LOG_INFO(render, "%s: not scanned out: %s", scene_output_->output->name,
-                      result.no_scanout_reason.c_str());
+                      describe(logged, result.visible).c_str());
         }
-        last_reason_ = result.no_scanout_reason;
+        logged_reasons_ = logged;
+        logged_visible_ = logged_visible;
     }
+    reported_output_ = scene_output_->output;
+    report_candidate(result.candidate, result.no_scanout);
     if (!result.scanned_out) {
         result.committed = render(clear_color);
     }

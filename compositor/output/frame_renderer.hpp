@@ -5,20 +5,24 @@
 //    output image allocated and filled every frame), and only where no
 //    opaque surface covers it; surfaces hidden under opaque ones are not
 //    drawn (ScenePainter);
-//  - direct scan-out is a proposal checked with a test commit, and when it
-//    is refused the reason is kept and logged;
+//  - direct scan-out is a proposal (scanout_proposal.hpp) checked with a
+//    test commit; the reasons it was not made are kept as bits, logged when
+//    they change, and given to the dma-buf feedback when the candidate or
+//    its reasons change;
 //  - a composited frame reaches the output only once it is drawn: its
 //    render-done fence goes into the buffer's reservation object, or, where
 //    the renderer has no sync_files (llvmpipe), the commit waits for the
 //    renderer to finish (render/render_fence.hpp).
 #pragma once
 
+#include <cstddef>
 #include <functional>
-#include <string>
 #include <vector>
 
-#include "render/render_fence.hpp"
+#include "common/listener.hpp"
+#include "compositor/output/scanout_proposal.hpp"
 #include "compositor/output/scene_painter.hpp"
+#include "render/render_fence.hpp"
 #include "sync/dmabuf_fence.hpp"
 #include "wlroots/wlr.hpp"
 
@@ -27,9 +31,12 @@ namespace sluice {
 struct FrameResult {
     bool committed = false;   // a new frame went to the output
     bool scanned_out = false; // ... as a client buffer on the primary plane
-    // Why the frame was not scanned out (empty when it was, or when there
-    // was no candidate to begin with).
-    std::string no_scanout_reason;
+    // The surface proposed for the primary plane: the only one visible.
+    wlr_surface *candidate = nullptr;
+    // Why the frame was not scanned out (empty when it was);
+    // describe(no_scanout, visible) says it in words.
+    ScanoutReasons no_scanout;
+    size_t visible = 0;
 };
 
 class FrameRenderer {
@@ -37,6 +44,11 @@ public:
     // `fences` is null where frames are drawn before the renderer returns
     // (pixman); `dmabuf_fences` puts native render-done fences into buffers.
     FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences);
+    // Takes the output's candidate back from the dma-buf feedback.
+    ~FrameRenderer();
+
+    FrameRenderer(const FrameRenderer &) = delete;
+    FrameRenderer &operator=(const FrameRenderer &) = delete;
 
     // Called with the surface whose buffer is about to be scanned out, after
     // the test commit accepted it and before the real one: some backends
@@ -49,10 +61,16 @@ public:
                        const BeforeScanout &before_scanout);
 
 private:
-    // The one surface that exactly covers the output, if any; else the
-    // reason there is none.
-    wlr_surface *scanout_candidate(std::string &reason);
-    bool try_scanout(wlr_surface *surface, std::string &reason, const BeforeScanout &before_scanout);
+    // The scene's visible surfaces and the output, as facts for
+    // propose_scanout.
+    ScanoutProposal propose();
+    // Reasons the candidate did not go on the plane (empty: it did).
+    ScanoutReasons try_scanout(wlr_surface *surface, const BeforeScanout &before_scanout);
+    ScanoutBuffer describe_buffer(wlr_buffer *buffer) const;
+    // Tells the output's dma-buf feedback, if there is one, when the
+    // candidate or its reasons changed since the last frame.
+    void report_candidate(wlr_surface *candidate, ScanoutReasons reasons);
+    void withdraw_candidate();
     bool render(const float clear_color[4]);
     // Commits the drawn frame once the output's consumers cannot see it
     // unfinished.
@@ -67,8 +85,20 @@ private:
     ScenePainter painter_;
     // Reused every frame (no allocation once it has grown).
     std::vector<VisibleSurface> visible_;
+    std::vector<ScanoutSurface> facts_;
     bool was_scanned_out_ = false;
-    std::string last_reason_;
+    // What was logged last; several_visible's text also counts surfaces.
+    ScanoutReasons logged_reasons_;
+    size_t logged_visible_ = 0;
+
+    // What the dma-buf feedback was last told: this output's candidate
+    // (cleared if the surface goes) and its reasons. The output is kept
+    // apart from scene_output_, which the scene may free first when the
+    // output goes.
+    wlr_output *reported_output_ = nullptr;
+    wlr_surface *reported_candidate_ = nullptr;
+    ScanoutReasons reported_reasons_;
+    Listener reported_candidate_destroy_;
 
     const render::RenderFences *fences_;
     sync::DmaBufFences &dmabuf_fences_;

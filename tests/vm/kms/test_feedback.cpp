@@ -2,9 +2,13 @@
 // tranche (flag scanout, target device vkms, the primary plane's formats
 // and modifiers) ahead of the render tranche, so that it allocates buffers
 // KMS scans out as they are; a window that is not fullscreen gets the
-// render tranche alone, and gets it back when it leaves fullscreen.
+// render tranche alone, and gets it back when it leaves fullscreen. A
+// window that is not fullscreen gets the scanout tranche too while it is
+// the output's scan-out candidate and only its buffer keeps it off the
+// plane, and loses it when another window shows.
 #include <algorithm>
 #include <iostream>
+#include <memory>
 
 #include <drm_fourcc.h>
 #include <sys/sysmacros.h>
@@ -20,6 +24,23 @@ bool fullscreen_state(const Toplevel &toplevel)
 {
     const auto &states = toplevel.configured_states();
     return std::find(states.begin(), states.end(), XDG_TOPLEVEL_STATE_FULLSCREEN) != states.end();
+}
+
+bool has_scanout_tranche(const DmabufFeedback &feedback)
+{
+    return feedback.tranches.size() == 2 &&
+           feedback.tranches[0].flags == static_cast<uint32_t>(ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SCANOUT);
+}
+
+// Dispatches until the latest feedback `feedback` received satisfies `done`.
+template <typename Done>
+bool wait_for_last(SurfaceFeedback &feedback, Done done)
+{
+    while (feedback.received().empty() || !done(feedback.received().back())) {
+        if (!feedback.wait_for_more_than(feedback.received().size(), session_timeout))
+            return false;
+    }
+    return true;
 }
 
 using DmabufFeedbackTest = KmsRendererTest;
@@ -144,6 +165,61 @@ TEST_P(DmabufFeedbackTest, SecondWindowStaysWithoutScanoutTranche)
         ASSERT_EQ(received.tranches.size(), 1u) << received.describe();
         EXPECT_EQ(received.tranches[0].flags, 0u);
     }
+}
+
+TEST_P(DmabufFeedbackTest, WindowCoveringTheOutputGetsAScanoutTrancheWhileAlone)
+{
+    auto client = connect_client();
+    if (client->find_global("zwp_linux_dmabuf_v1") == nullptr)
+        GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam() << " renderer here";
+
+    // Not fullscreen: a window of the output's size, which sluice centers,
+    // so it covers the output exactly. Its wl_shm buffer is no dma-buf, so
+    // the plane refuses it; a buffer from the scanout tranche would go.
+    ShmBuffer pixels(client->shm(), vkms_width, vkms_height);
+    pixels.fill(opaque_of(kms_blue));
+    Toplevel window(*client, Toplevel::Options{.title = "covering"});
+    SurfaceFeedback feedback(*client, window.surface());
+    ASSERT_TRUE(window.map(pixels, session_timeout)) << client->describe_error();
+    ASSERT_FALSE(fullscreen_state(window));
+    ASSERT_TRUE(wait_for_last(feedback, has_scanout_tranche))
+        << "no scanout tranche for the window covering the output; last: " << feedback.received().back().describe()
+        << "\n" << server().log();
+    const DmabufFeedback alone = feedback.received().back();
+    EXPECT_EQ(alone.tranches[0].target_device, kms().device()) << alone.describe();
+    EXPECT_TRUE(log_has("not scanned out: the primary plane refused the buffer (test commit failed); the buffer is "
+                        "not a dma-buf"))
+        << server().log();
+
+    // Another window shows: the first is no candidate any more.
+    ShmBuffer other_pixels(client->shm(), 100, 100);
+    other_pixels.fill(opaque_of(kms_green));
+    auto other = std::make_unique<Toplevel>(*client, Toplevel::Options{.title = "other"});
+    ASSERT_TRUE(other->map(other_pixels, session_timeout)) << client->describe_error();
+    ASSERT_TRUE(wait_for_last(feedback, [](const DmabufFeedback &f) { return !has_scanout_tranche(f); }))
+        << "the scanout tranche stayed with a second window shown; last: " << feedback.received().back().describe();
+    const DmabufFeedback covered = feedback.received().back();
+    ASSERT_EQ(covered.tranches.size(), 1u) << covered.describe();
+    EXPECT_EQ(covered.tranches[0].flags, 0u);
+    EXPECT_EQ(covered.tranches[0].formats, alone.tranches[1].formats) << "the render tranche changed";
+    EXPECT_TRUE(wait_for_log("not scanned out: 2 surfaces are visible")) << server().log();
+
+    // It goes: alone again, the tranche comes back.
+    other.reset();
+    ASSERT_TRUE(client->roundtrip(session_timeout));
+    ASSERT_TRUE(wait_for_last(feedback, has_scanout_tranche))
+        << "no scanout tranche once alone again; last: " << feedback.received().back().describe();
+
+    // Only the changes were sent: frames that change nothing for the
+    // window send nothing.
+    const size_t settled = feedback.received().size();
+    for (int frame = 0; frame < 3; ++frame) {
+        PresentationFeedback presented(client->presentation(), window.surface());
+        window.commit_buffer(pixels);
+        ASSERT_TRUE(client->dispatch_until([&] { return presented.resolved(); }, session_timeout));
+    }
+    ASSERT_TRUE(client->roundtrip(session_timeout));
+    EXPECT_EQ(feedback.received().size(), settled) << feedback.received().back().describe();
 }
 
 SLUICE_KMS_RENDERERS(DmabufFeedbackTest);
