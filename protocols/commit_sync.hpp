@@ -14,16 +14,17 @@
 
 namespace sluice::protocols {
 
-// A point on a DRM syncobj timeline. The timeline is shared: the client may
-// destroy its timeline object while commits that name it are still queued.
-struct TimelinePoint {
+// A point on a DRM syncobj timeline that keeps the timeline alive (unlike
+// sync::TimelinePoint, which only borrows it): the client may destroy its
+// timeline object while commits that name it are still queued.
+struct SharedTimelinePoint {
     std::shared_ptr<const sync::DrmSyncobjTimeline> timeline;
     std::uint64_t point = 0;
 };
 
 // A fence the buffer's producer signals when the buffer is ready to read.
 struct AcquireFence {
-    std::optional<TimelinePoint> timeline_point;
+    std::optional<SharedTimelinePoint> timeline_point;
     std::optional<sync::SyncFile> sync_file;
 };
 

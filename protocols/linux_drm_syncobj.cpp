@@ -29,7 +29,7 @@ Timeline *timeline_from_resource(wl_resource *resource) {
 // render fence when there is one; immediately if dropped unreleased.
 class SyncobjRelease final : public ReleaseTarget {
 public:
-    explicit SyncobjRelease(TimelinePoint point) : point_(std::move(point)) {}
+    explicit SyncobjRelease(SharedTimelinePoint point) : point_(std::move(point)) {}
     ~SyncobjRelease() override {
         if (!released_) {
             release(nullptr);
@@ -48,7 +48,7 @@ public:
     }
 
 private:
-    TimelinePoint point_;
+    SharedTimelinePoint point_;
     bool released_ = false;
 };
 
@@ -112,7 +112,7 @@ public:
                                    "the wl_surface was destroyed");
             return false;
         }
-        TimelinePoint point{timeline_from_resource(timeline_resource)->timeline, join_point(hi, lo)};
+        SharedTimelinePoint point{timeline_from_resource(timeline_resource)->timeline, join_point(hi, lo)};
         (acquire ? acquire_ : release_) = std::move(point);
         return true;
     }
@@ -128,8 +128,8 @@ private:
     }
 
     wl_resource *resource_;
-    std::optional<TimelinePoint> acquire_;
-    std::optional<TimelinePoint> release_;
+    std::optional<SharedTimelinePoint> acquire_;
+    std::optional<SharedTimelinePoint> release_;
 };
 
 namespace {

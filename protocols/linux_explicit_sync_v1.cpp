@@ -10,20 +10,22 @@ constexpr uint32_t manager_version = 2;
 
 void destroy_resource(wl_client *, wl_resource *resource) { wl_resource_destroy(resource); }
 
-// zwp_linux_buffer_release_v1: one event, then the object is gone. If the
-// client disconnects first, the resource dies and there is no one to tell.
-class BufferRelease final : public ReleaseTarget {
+// zwp_linux_buffer_release_v1 as a release target (the gate's
+// BufferRelease is what tells it): one event, then the object is gone. If
+// the client disconnects first, the resource dies and there is no one to
+// tell.
+class ExplicitSyncRelease final : public ReleaseTarget {
 public:
-    explicit BufferRelease(wl_resource *resource) : resource_(resource) {
+    explicit ExplicitSyncRelease(wl_resource *resource) : resource_(resource) {
         destroy_.notify = [](wl_listener *listener, void *) {
-            BufferRelease *self = wl_container_of(listener, self, destroy_);
+            ExplicitSyncRelease *self = wl_container_of(listener, self, destroy_);
             wl_list_remove(&self->destroy_.link);
             self->resource_ = nullptr;
         };
         wl_resource_add_destroy_listener(resource_, &destroy_);
     }
 
-    ~BufferRelease() override { release(nullptr); }
+    ~ExplicitSyncRelease() override { release(nullptr); }
 
     void release(const sync::SyncFile *fence) override {
         if (resource_ == nullptr) {
@@ -93,7 +95,7 @@ public:
             return;
         }
         wl_resource_set_implementation(resource, nullptr, nullptr, nullptr);
-        release_ = std::make_unique<BufferRelease>(resource);
+        release_ = std::make_unique<ExplicitSyncRelease>(resource);
     }
 
     bool take_commit(const CommitFacts &facts, CommitSync &out) {
@@ -140,7 +142,7 @@ private:
 
     wl_resource *resource_;
     std::optional<sync::SyncFile> acquire_;
-    std::unique_ptr<BufferRelease> release_;
+    std::unique_ptr<ExplicitSyncRelease> release_;
 };
 
 LinuxExplicitSyncV1::LinuxExplicitSyncV1(wl_display *display) {

@@ -1,41 +1,34 @@
 #include "compositor/gate/commit_gate.hpp"
 
-#include <deque>
-
-#include "compositor/gate/buffer_release.hpp"
 #include "common/log.hpp"
+#include "common/surface_addon.hpp"
+#include "compositor/gate/buffer_release.hpp"
+#include "compositor/gate/hold_queue.hpp"
+#include "compositor/gate/xdg_pending_state.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
-#include "compositor/gate/xdg_pending_state.hpp"
 
 namespace sluice {
 
-// The gate's state on one surface: the commits it holds, in order, each
-// with the waits that hold it and the xdg state it was made with. Lives as
-// long as the surface (a wlr_addon), so a destroyed surface cancels its
-// waits and unlocks nothing.
+// The gate's state on one surface: a HoldQueue of the commits it holds,
+// each locked in wlroots (wlr_surface_lock_pending) and carrying the xdg
+// state it was made with. Lives as long as the surface, so a destroyed
+// surface cancels its waits and unlocks nothing.
 //
 // Once one commit is held, every later commit is held behind it too, even
 // with nothing to wait for: wlroots would queue it anyway, but only a
 // commit the gate holds itself can have its xdg state put back right
 // before it is applied.
-class GatedSurface {
+class GatedSurface : public SurfaceAddon<GatedSurface> {
 public:
-    GatedSurface(CommitGate &gate, wlr_surface *surface)
-        : gate_(gate), surface_(surface), client_(wl_resource_get_client(surface->resource)) {
-        hook_.self = this;
-        wlr_addon_init(&hook_.addon, &surface_->addons, &gate_, &addon_impl);
-    }
+    static constexpr const char *addon_name = "sluice-commit-gate";
 
-    static GatedSurface *find(CommitGate &gate, wlr_surface *surface) {
-        wlr_addon *addon = wlr_addon_find(&surface->addons, &gate, &addon_impl);
-        return addon != nullptr ? from_addon(addon) : nullptr;
-    }
+    GatedSurface(wlr_surface *surface, const void *owner, CommitGate &gate)
+        : SurfaceAddon(surface, owner), gate_(gate), client_(wl_resource_get_client(surface->resource)),
+          queue_(gate.held_per_client_, client_, [this](Queue::Released commit) { apply(std::move(commit)); }) {}
 
-    ~GatedSurface() { account(-static_cast<long>(held_.size())); }
-
-    bool holding() const { return !held_.empty(); }
-    size_t held_count() const { return held_.size(); }
+    bool holding() const { return !queue_.empty(); }
+    size_t held_count() const { return queue_.size(); }
 
     // Locks the commit now being made; it is applied once `fences` have
     // signaled and every commit before it has been applied. A fence that
@@ -43,132 +36,60 @@ public:
     // good and disconnects the client: showing the buffer unready is not an
     // option, and nothing would ever release it.
     void hold(std::vector<protocols::AcquireFence> fences) {
-        uint32_t seq = wlr_surface_lock_pending(surface_);
-        if (gate_.held_per_client_[client_] >= max_held_commits_per_client) {
+        uint32_t seq = wlr_surface_lock_pending(surface());
+        HoldOutcome outcome = queue_.hold(seq, XdgPendingState::capture(surface()), fences.size(),
+                                          [&](size_t i, sync::FenceCallback done) {
+                                              return start_wait(fences[i], std::move(done));
+                                          });
+        if (!outcome.held) {
+            // The commit stays locked: its buffer is never shown.
             LOG_ERROR(sync, "a client holds %zu commits waiting for fences; disconnecting it",
-                      gate_.held_per_client_[client_]);
+                      gate_.held_per_client_.held(client_));
             wl_client_post_implementation_error(client_, "more than %zu commits waiting for fences",
                                                 max_held_commits_per_client);
             return;
         }
-        Held &held = held_.emplace_back();
-        held.seq = seq;
-        account(1);
-        held.xdg = XdgPendingState::capture(surface_);
-        for (auto &fence : fences) {
-            auto callback = [this, seq](sync::Result<void> result) {
-                if (!result) {
-                    // Nothing better to do with a fence the kernel cannot
-                    // wait for than to stop waiting; say so loudly.
-                    LOG_ERROR(sync, "waiting for an acquire fence failed (%s); showing the commit anyway",
-                              result.error().message.c_str());
-                }
-                fence_done(seq);
-            };
-            sync::Result<sync::PendingWait> wait =
-                fence.timeline_point
-                    ? gate_.waiter_.wait_timeline(*fence.timeline_point->timeline, fence.timeline_point->point,
-                                                  sync::WaitFor::Signaled, callback)
-                    : gate_.waiter_.wait_sync_file(std::move(*fence.sync_file), callback);
-            if (!wait) {
-                LOG_ERROR(sync, "cannot wait for an acquire fence (%s); disconnecting the client",
-                          wait.error().message.c_str());
-                wl_client_post_implementation_error(client_, "sluice cannot wait for this fence: %s",
-                                                    wait.error().message.c_str());
-                // Never reaches zero: the commit stays locked until the
-                // surface goes with the client.
-                ++held.remaining;
-                continue;
-            }
-            held.waits.push_back(std::move(wait).value());
-            ++held.remaining;
+        for (const sync::Error &error : outcome.unstartable) {
+            LOG_ERROR(sync, "cannot wait for an acquire fence (%s); disconnecting the client", error.message.c_str());
+            wl_client_post_implementation_error(client_, "sluice cannot wait for this fence: %s",
+                                                error.message.c_str());
         }
         ++gate_.stats_.held;
-        LOG_DEBUG(sync, "surface %p: holding commit %u for %zu fence(s), %zu held", static_cast<void *>(surface_),
-                  seq, held.remaining, held_.size());
-        if (held_.size() == 1 && held.remaining == 0) {
-            drain();
-        }
+        LOG_DEBUG(sync, "surface %p: holding commit %u for %zu fence(s), %zu held", static_cast<void *>(surface()),
+                  seq, queue_.remaining(seq), queue_.size());
     }
 
 private:
-    struct Held {
-        uint32_t seq = 0;
-        size_t remaining = 0;
-        std::vector<sync::PendingWait> waits;
-        std::optional<XdgPendingState> xdg;
-    };
+    using Queue = HoldQueue<std::optional<XdgPendingState>>;
 
-    // The addon is the first member of a standard-layout hook that points
-    // back to its owner.
-    struct Hook {
-        wlr_addon addon{};
-        GatedSurface *self = nullptr;
-    };
-
-    void fence_done(uint32_t seq) {
-        for (auto &held : held_) {
-            if (held.seq == seq) {
-                --held.remaining;
-                break;
-            }
+    sync::Result<sync::PendingWait> start_wait(protocols::AcquireFence &fence, sync::FenceCallback done) {
+        if (fence.timeline_point) {
+            return gate_.waiter_.wait_timeline(*fence.timeline_point->timeline, fence.timeline_point->point,
+                                               sync::WaitFor::Signaled, std::move(done));
         }
-        drain();
+        return gate_.waiter_.wait_sync_file(std::move(*fence.sync_file), std::move(done));
     }
 
-    // Applies, in order, every commit at the front whose fences are done.
-    void drain() {
-        if (held_.empty() || held_.front().remaining > 0) {
-            return;
-        }
+    // Applies a commit the queue let through.
+    void apply(Queue::Released commit) {
         // What the client has acked since its last commit must survive the
-        // states put back for the commits applied now.
-        std::optional<XdgPendingState> live = XdgPendingState::capture(surface_);
-        while (!held_.empty() && held_.front().remaining == 0) {
-            // Taken off the queue first: applying the commit may run code
-            // that looks at the queue. The waits die here, possibly from
-            // inside their own callback, which they allow.
-            Held held = std::move(held_.front());
-            held_.pop_front();
-            account(-1);
-            if (held.xdg) {
-                held.xdg->restore(surface_);
-            }
-            ++gate_.stats_.released;
-            LOG_DEBUG(sync, "surface %p: commit %u released", static_cast<void *>(surface_), held.seq);
-            wlr_surface_unlock_cached(surface_, held.seq);
+        // state put back for the commit applied now.
+        std::optional<XdgPendingState> live = XdgPendingState::capture(surface());
+        if (commit.payload) {
+            commit.payload->restore(surface());
         }
+        ++gate_.stats_.released;
+        LOG_DEBUG(sync, "surface %p: commit %u released", static_cast<void *>(surface()), commit.seq);
+        wlr_surface_unlock_cached(surface(), commit.seq);
         if (live) {
-            live->restore(surface_);
-        }
-    }
-
-    static GatedSurface *from_addon(wlr_addon *addon) { return reinterpret_cast<Hook *>(addon)->self; }
-
-    static void destroy_addon(wlr_addon *addon) { delete from_addon(addon); }
-
-    static constexpr wlr_addon_interface addon_impl = {
-        .name = "sluice-commit-gate",
-        .destroy = &GatedSurface::destroy_addon,
-    };
-
-    void account(long change) {
-        auto it = gate_.held_per_client_.find(client_);
-        size_t now = (it != gate_.held_per_client_.end() ? it->second : 0) + change;
-        if (now == 0) {
-            if (it != gate_.held_per_client_.end()) {
-                gate_.held_per_client_.erase(it);
-            }
-        } else {
-            gate_.held_per_client_[client_] = now;
+            live->restore(surface());
         }
     }
 
     CommitGate &gate_;
-    wlr_surface *surface_;
     wl_client *client_;
-    std::deque<Held> held_;
-    Hook hook_;
+    // Last: its waits, which call back into this object, go first.
+    Queue queue_;
 };
 
 CommitGate::CommitGate(wl_display *display, sync::SyncContext &sync)
@@ -190,7 +111,7 @@ void CommitGate::set_protocols(protocols::LinuxDrmSyncobjManager *syncobj,
 }
 
 size_t CommitGate::held_commits(wlr_surface *surface) const {
-    GatedSurface *gated = GatedSurface::find(const_cast<CommitGate &>(*this), surface);
+    GatedSurface *gated = GatedSurface::find(surface, this);
     return gated != nullptr ? gated->held_count() : 0;
 }
 
@@ -207,10 +128,7 @@ void CommitGate::on_protocol_message(void *data, wl_protocol_logger_type type,
     static_cast<CommitGate *>(data)->on_commit(message->resource);
 }
 
-GatedSurface &CommitGate::gated(wlr_surface *surface) {
-    GatedSurface *existing = GatedSurface::find(*this, surface);
-    return existing != nullptr ? *existing : *new GatedSurface(*this, surface);
-}
+GatedSurface &CommitGate::gated(wlr_surface *surface) { return GatedSurface::get(surface, this, *this); }
 
 void CommitGate::on_commit(wl_resource *surface_resource) {
     wlr_surface *surface = wlr_surface_from_resource(surface_resource);
@@ -255,7 +173,7 @@ void CommitGate::on_commit(wl_resource *surface_resource) {
             pending.push_back(std::move(fence));
         }
     }
-    GatedSurface *existing = GatedSurface::find(*this, surface);
+    GatedSurface *existing = GatedSurface::find(surface, this);
     if (!pending.empty() || (existing != nullptr && existing->holding())) {
         gated(surface).hold(std::move(pending));
     }

@@ -10,10 +10,10 @@
 #pragma once
 
 #include <list>
-#include <unordered_map>
 #include <memory>
 
 #include "common/listener.hpp"
+#include "compositor/gate/client_hold_counts.hpp"
 #include "protocols/commit_sync.hpp"
 #include "sync/sync_context.hpp"
 #include "wlroots/wlr.hpp"
@@ -27,10 +27,6 @@ class LinuxExplicitSyncV1;
 
 class BufferRelease;
 class GatedSurface;
-
-// More commits than this held for one client (every one waits on a fence
-// and costs sluice file descriptors) is a client trying to exhaust sluice.
-inline constexpr size_t max_held_commits_per_client = 256;
 
 struct GateStats {
     uint64_t commits = 0;
@@ -62,7 +58,6 @@ private:
     void on_commit(wl_resource *surface_resource);
     GatedSurface &gated(wlr_surface *surface);
     void collect_implicit_fences(wlr_buffer *buffer, protocols::CommitSync &sync);
-    void track_release(wlr_surface *surface, protocols::CommitSync &sync);
     void remove_release(BufferRelease *release);
 
     sync::FenceWaiter &waiter_;
@@ -73,9 +68,8 @@ private:
     std::list<std::unique_ptr<BufferRelease>> releases_;
     GateStats stats_;
     bool warned_no_implicit_ = false;
-    // Held commits per client: each costs sluice an fd or two, so a client
-    // may hold only so many before it is disconnected.
-    std::unordered_map<wl_client *, size_t> held_per_client_;
+    // Shared by the queues of all of a client's surfaces.
+    ClientHoldCounts held_per_client_;
 };
 
 } // namespace sluice
