@@ -146,7 +146,6 @@ private:
     Listener new_output_;
     Listener new_xdg_surface_;
     Listener new_xwayland_surface_;
-    Listener xwayland_ready_;
     wl_event_source *sigint_ = nullptr;
     wl_event_source *sigterm_ = nullptr;
 };
