@@ -22,7 +22,7 @@ Output::Output(Server &server, wlr_output *output)
     destroy_.connect(&output_->events.destroy, [this](void *) { server_.remove_output(this); });
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
     present_.connect(&output_->events.present,
-                     [this](void *data) { on_present(static_cast<wlr_output_event_present *>(data)); });
+                     [this](void *data) { on_present(*static_cast<const wlr_output_event_present *>(data)); });
 
     if (!wlr_output_init_render(output_, server_.allocator(), server_.renderer())) {
         LOG_ERROR(output, "%s: cannot render to this output", output_->name);
@@ -145,33 +145,35 @@ void Output::on_frame() {
     wlr_scene_output_send_frame_done(scene_output, &now);
 }
 
-void Output::on_present(wlr_output_event_present *event) {
+void Output::on_present(const wlr_output_event_present &reported) {
+    // A copy: later listeners of the signal must see what the backend said.
+    wlr_output_event_present event = reported;
     if (wlr_output_is_x11(output_)) {
         // wlroots 0.15's x11 backend tags each Present request with the
         // commit sequence from before the commit, one less than the one the
         // commit gets (every other backend reports the new one). Left alone,
         // each feedback would wait a frame for the next commit, and an idle
         // output would never present a client's last commit.
-        ++event->commit_seq;
+        ++event.commit_seq;
     }
-    LOG_DEBUG(output, "%s: commit %u %s (sequence %lu)", output_->name, event->commit_seq,
-              event->presented ? "presented" : "discarded", static_cast<unsigned long>(event->seq));
+    LOG_DEBUG(output, "%s: commit %u %s (sequence %lu)", output_->name, event.commit_seq,
+              event.presented ? "presented" : "discarded", static_cast<unsigned long>(event.seq));
     // Backends that have no hardware counter (headless) leave the sequence
     // and the refresh period at zero; clients measuring pacing need both,
     // so fill them in from what sluice knows: a count of presented frames
     // and the mode's period.
-    if (!event->presented) {
-        server_.presentation().frame_presented(*event);
+    if (!event.presented) {
+        server_.presentation().frame_presented(event);
         return;
     }
     ++presented_count_;
-    if (event->seq == 0) {
-        event->seq = presented_count_;
+    if (event.seq == 0) {
+        event.seq = presented_count_;
     }
-    if (event->refresh == 0 && output_->refresh > 0) {
-        event->refresh = static_cast<int>(1000000000000LL / output_->refresh);
+    if (event.refresh == 0 && output_->refresh > 0) {
+        event.refresh = static_cast<int>(1000000000000LL / output_->refresh);
     }
-    server_.presentation().frame_presented(*event);
+    server_.presentation().frame_presented(event);
 }
 
 } // namespace sluice

@@ -42,7 +42,7 @@ public:
 private:
     bool enable();
     void on_frame();
-    void on_present(wlr_output_event_present *event);
+    void on_present(const wlr_output_event_present &reported);
 
     Server &server_;
     wlr_output *output_;
