@@ -24,6 +24,7 @@
 #include "compositor/output/presentation.hpp"
 #include "compositor/input/seat.hpp"
 #include "compositor/core/startup.hpp"
+#include "compositor/shell/desktop.hpp"
 #include "compositor/shell/view.hpp"
 #include "compositor/shell/viewporter.hpp"
 #include "compositor/shell/xdg_view.hpp"
@@ -226,6 +227,7 @@ void Server::create_globals() {
     scene_ = wlr_scene_create();
     wlr_scene_attach_output_layout(scene_, output_layout_);
     view_layer_ = &wlr_scene_tree_create(&scene_->node)->node;
+    desktop_ = std::make_unique<Desktop>(view_layer_, output_layout_, dmabuf_feedback_.get());
 
     presentation_ = std::make_unique<Presentation>(display_);
     viewporter_ = std::make_unique<Viewporter>(display_);
@@ -239,6 +241,7 @@ void Server::create_globals() {
                         [this](void *data) { on_new_output(static_cast<wlr_output *>(data)); });
 
     seat_ = std::make_unique<Seat>(*this);
+    desktop_->attach_seat(seat_.get());
     client_log_ = std::make_unique<ClientLog>(display_);
     create_sync_globals();
 
@@ -252,7 +255,7 @@ void Server::create_globals() {
             wlr_xwayland_set_seat(xwayland_, seat_->wlr());
             new_xwayland_surface_.connect(&xwayland_->events.new_surface, [this](void *data) {
                 auto *xsurface = static_cast<wlr_xwayland_surface *>(data);
-                views_.push_back(std::make_unique<XwaylandView>(*this, xsurface));
+                desktop_->add_view(std::make_unique<XwaylandView>(xsurface, *desktop_, *seat_));
             });
             setenv("DISPLAY", xwayland_->display_name, 1);
             LOG_INFO(core, "Xwayland on DISPLAY=%s (started on first X11 client)", xwayland_->display_name);
@@ -275,7 +278,10 @@ Server::~Server() {
     if (xwayland_ != nullptr) {
         wlr_xwayland_destroy(xwayland_);
     }
-    views_.clear();
+    if (desktop_ != nullptr) {
+        desktop_->clear_views();
+        desktop_->attach_seat(nullptr);
+    }
     // The seat lets go of input devices before the backend destroys them.
     seat_.reset();
     new_output_.disconnect();
@@ -362,15 +368,12 @@ void Server::create_sync_globals() {
 void Server::on_new_output(wlr_output *output) {
     LOG_INFO(output, "new output %s", output->name);
     outputs_.push_back(std::make_unique<Output>(*this, output));
+    desktop_->output_added(outputs_.back().get());
 }
 
 void Server::remove_output(Output *output) {
     LOG_INFO(output, "output %s removed", output->wlr()->name);
-    for (auto &view : views_) {
-        if (view->fullscreen_output() == output->wlr()) {
-            set_fullscreen(view.get(), false);
-        }
-    }
+    desktop_->output_removed(output);
     erase_owned(outputs_, output);
     if (outputs_.empty() && !shutting_down_ && (wlr_backend_is_wl(backend_) || wlr_backend_is_x11(backend_))) {
         // Nested: the last window closing is the user closing sluice.
@@ -399,268 +402,16 @@ void Server::on_new_xdg_surface(wlr_xdg_surface *surface) {
         return;
     }
     if (surface->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL) {
-        views_.push_back(std::make_unique<XdgView>(*this, surface));
+        desktop_->add_view(std::make_unique<XdgView>(surface, *desktop_, *seat_));
     }
 }
 
-void Server::remove_view(View *view) {
-    seat_->forget_view(view);
-    erase_owned(views_, view);
-    update_occlusion();
-}
+std::list<std::unique_ptr<View>> &Server::views() { return desktop_->views(); }
 
-void Server::view_unmapped(View *view) {
-    seat_->forget_view(view);
-    update_occlusion();
-    if (seat_->wlr()->keyboard_state.focused_surface == view->surface()) {
-        seat_->focus_surface(nullptr);
-        // Focus goes back to the topmost window still on screen.
-        for (auto &other : views_) {
-            if (other.get() != view && other->mapped()) {
-                focus_view(other.get());
-                break;
-            }
-        }
-    }
-}
-
-wlr_output *Server::output_of(const View *view) const {
-    wlr_box geo = view->geometry();
-    wlr_output *output =
-        wlr_output_layout_output_at(output_layout_, view->x() + geo.width / 2.0, view->y() + geo.height / 2.0);
-    return output != nullptr ? output : (outputs_.empty() ? nullptr : outputs_.front()->wlr());
-}
-
-void Server::set_fullscreen(View *view, bool fullscreen, wlr_output *output) {
-    if (fullscreen == view->fullscreen()) {
-        return;
-    }
-    if (fullscreen) {
-        wlr_output *target = output != nullptr ? output : output_of(view);
-        wlr_box *box = target != nullptr ? wlr_output_layout_get_box(output_layout_, target) : nullptr;
-        if (box == nullptr) {
-            return;
-        }
-        if (!view->maximized()) {
-            wlr_box geo = view->geometry();
-            view->restore_box_ = {view->x(), view->y(), geo.width, geo.height};
-        }
-        view->fullscreen_output_ = target;
-        view->set_fullscreen_state(true);
-        view->request_size(box->width, box->height);
-        view->move_to(box->x, box->y);
-        LOG_INFO(view, "'%s' fullscreen on %s", view->title().c_str(), target->name);
-        focus_view(view);
-        if (dmabuf_feedback_) {
-            dmabuf_feedback_->update(*view);
-        }
-    } else {
-        view->fullscreen_output_ = nullptr;
-        view->set_fullscreen_state(false);
-        if (view->maximized()) {
-            view->maximized_ = false;
-            set_maximized(view, true);
-        } else {
-            const wlr_box &restore = view->restore_box();
-            view->request_size(restore.width, restore.height);
-            view->move_to(restore.x, restore.y);
-        }
-        LOG_INFO(view, "'%s' left fullscreen", view->title().c_str());
-        if (dmabuf_feedback_) {
-            dmabuf_feedback_->update(*view);
-        }
-    }
-    update_occlusion();
-}
-
-void Server::set_maximized(View *view, bool maximized) {
-    if (maximized == view->maximized()) {
-        return;
-    }
-    view->maximized_ = maximized;
-    view->set_maximized_state(maximized);
-    if (view->fullscreen()) {
-        return; // applied when fullscreen ends
-    }
-    if (maximized) {
-        wlr_output *target = output_of(view);
-        wlr_box *box = target != nullptr ? wlr_output_layout_get_box(output_layout_, target) : nullptr;
-        if (box == nullptr) {
-            return;
-        }
-        wlr_box geo = view->geometry();
-        view->restore_box_ = {view->x(), view->y(), geo.width, geo.height};
-        view->request_size(box->width, box->height);
-        view->move_to(box->x, box->y);
-    } else {
-        const wlr_box &restore = view->restore_box();
-        view->request_size(restore.width, restore.height);
-        view->move_to(restore.x, restore.y);
-    }
-}
-
-void Server::update_occlusion() {
-    auto area_of = [](const View &view) {
-        wlr_box geo = view.geometry();
-        return wlr_box{view.x(), view.y(), geo.width, geo.height};
-    };
-    std::vector<View *> occluded;
-    for (auto &output : outputs_) {
-        wlr_box box = output->layout_box();
-        // The topmost window on this output decides.
-        View *top = nullptr;
-        for (auto &view : views_) {
-            wlr_box area = area_of(*view);
-            wlr_box overlap{};
-            if (view->mapped() && wlr_box_intersection(&overlap, &area, &box)) {
-                top = view.get();
-                break;
-            }
-        }
-        bool cover = top != nullptr && top->fullscreen_output() == output->wlr();
-        output->set_background_visible(!cover);
-        if (!cover) {
-            continue;
-        }
-        for (auto &view : views_) {
-            wlr_box area = area_of(*view);
-            wlr_box overlap{};
-            if (view.get() != top && wlr_box_intersection(&overlap, &area, &box) && overlap.width == area.width &&
-                overlap.height == area.height) {
-                occluded.push_back(view.get());
-            }
-        }
-    }
-    for (auto &view : views_) {
-        view->set_occluded(std::find(occluded.begin(), occluded.end(), view.get()) != occluded.end());
-    }
-}
-
-void Server::focus_view(View *view) {
-    if (view == nullptr || !view->mapped()) {
-        return;
-    }
-    wlr_surface *previous = seat_->wlr()->keyboard_state.focused_surface;
-    if (previous == view->surface()) {
-        return;
-    }
-    for (auto &other : views_) {
-        if (other.get() != view && other->mapped() && other->surface() == previous) {
-            other->set_activated(false);
-        }
-    }
-    // Topmost first: move the view to the front of the list and the scene.
-    for (auto it = views_.begin(); it != views_.end(); ++it) {
-        if (it->get() == view) {
-            views_.splice(views_.begin(), views_, it);
-            break;
-        }
-    }
-    wlr_scene_node_raise_to_top(view->node());
-    view->set_activated(true);
-    seat_->focus_surface(view->surface());
-    update_occlusion();
-}
-
-void Server::cycle_focus() {
-    // The bottom-most mapped window comes to the top.
-    for (auto it = views_.rbegin(); it != views_.rend(); ++it) {
-        if ((*it)->mapped() && it->get() != views_.front().get()) {
-            focus_view(it->get());
-            return;
-        }
-    }
-}
-
-void Server::close_focused_view() {
-    wlr_surface *focused = seat_->wlr()->keyboard_state.focused_surface;
-    for (auto &view : views_) {
-        if (view->mapped() && view->surface() == focused) {
-            view->close();
-            return;
-        }
-    }
-}
-
-View *Server::view_at(double lx, double ly, wlr_surface **surface, double *sx, double *sy) {
-    *surface = nullptr;
-    wlr_scene_node *node = wlr_scene_node_at(view_layer_, lx, ly, sx, sy);
-    if (node == nullptr || node->type != WLR_SCENE_NODE_SURFACE) {
-        return nullptr;
-    }
-    *surface = wlr_scene_surface_from_node(node)->surface;
-    // Walk up to the node a view put its pointer on.
-    while (node != nullptr && node->data == nullptr) {
-        node = node->parent;
-    }
-    return node != nullptr ? static_cast<View *>(node->data) : nullptr;
-}
+void Server::focus_view(View *view) { desktop_->focus_view(view); }
 
 bool Server::surface_position(wlr_surface *surface, int &lx, int &ly) const {
-    struct Search {
-        wlr_surface *wanted;
-        int sx = 0, sy = 0;
-        bool found = false;
-    } search{surface};
-    for (const auto &view : views_) {
-        if (view->node() == nullptr) {
-            continue;
-        }
-        wlr_scene_node_for_each_surface(
-            view->node(),
-            [](wlr_surface *candidate, int sx, int sy, void *data) {
-                auto *s = static_cast<Search *>(data);
-                if (candidate == s->wanted && !s->found) {
-                    s->found = true;
-                    s->sx = sx;
-                    s->sy = sy;
-                }
-            },
-            &search);
-        if (search.found) {
-            // The iterator's coordinates already include the view node's
-            // own position: only its parent's is missing.
-            int nx = 0, ny = 0;
-            if (view->node()->parent != nullptr) {
-                wlr_scene_node_coords(view->node()->parent, &nx, &ny);
-            }
-            lx = nx + search.sx;
-            ly = ny + search.sy;
-            return true;
-        }
-    }
-    return false;
-}
-
-void Server::initial_position(int width, int height, int &x, int &y) const {
-    wlr_box box{};
-    if (!outputs_.empty()) {
-        box = outputs_.front()->layout_box();
-    }
-    x = box.x + (box.width - width) / 2;
-    y = box.y + (box.height - height) / 2;
-    // Cascade: a window exactly on top of another would hide it. A cascade
-    // that would leave the output starts again from its top-left corner
-    // (one step further in each round), so every window stays on screen
-    // and keeps getting frames.
-    int round = 0;
-    bool occupied = true;
-    while (occupied && round < 64) {
-        occupied = false;
-        for (const auto &view : views_) {
-            if (view->mapped() && view->x() == x && view->y() == y) {
-                x += 32;
-                y += 32;
-                occupied = true;
-                break;
-            }
-        }
-        if (occupied && (x + width > box.x + box.width || y + height > box.y + box.height)) {
-            ++round;
-            x = box.x + 32 * (round - 1) % std::max(1, box.width - width);
-            y = box.y;
-        }
-    }
+    return desktop_->surface_position(surface, lx, ly);
 }
 
 bool Server::open_socket() {

@@ -30,6 +30,7 @@ class Control;
 
 class ClientLog;
 class CommitGate;
+class Desktop;
 class DmabufFeedback;
 class Presentation;
 class Output;
@@ -69,31 +70,13 @@ public:
     sync::SyncContext &sync() const { return *sync_; }
     Presentation &presentation() const { return *presentation_; }
 
-    // Windows, topmost first.
-    std::list<std::unique_ptr<View>> &views() { return views_; }
-    void remove_view(View *view);
-    // Moves focus and any grab away from a view that just left the screen.
-    void view_unmapped(View *view);
+    // Window management. The forwarders below are what control/ calls.
+    Desktop &desktop() const { return *desktop_; }
+    std::list<std::unique_ptr<View>> &views();
     void focus_view(View *view);
-    void cycle_focus();
-    // Grants or ends fullscreen (on `output`, or the one the view is on)
-    // and maximized; both restore the window's previous box when ended.
-    void set_fullscreen(View *view, bool fullscreen, wlr_output *output = nullptr);
-    void set_maximized(View *view, bool maximized);
-    // A fullscreen window on top of its output hides what is under it
-    // there, background included: the scene can then scan it out as it is.
-    void update_occlusion();
-    void close_focused_view();
-    // The view and surface under a layout point, if any.
-    View *view_at(double lx, double ly, wlr_surface **surface, double *sx, double *sy);
-    // Where a surface shown in the scene sits in the layout.
     bool surface_position(wlr_surface *surface, int &lx, int &ly) const;
-    // Where a newly mapped window of this size goes.
-    void initial_position(int width, int height, int &x, int &y) const;
 
     void remove_output(Output *output);
-    // The output a view mostly sits on (or the first one).
-    wlr_output *output_of(const View *view) const;
     const std::list<std::unique_ptr<Output>> &outputs() const { return outputs_; }
 
 private:
@@ -128,7 +111,7 @@ private:
     std::string socket_;
 
     std::list<std::unique_ptr<Output>> outputs_;
-    std::list<std::unique_ptr<View>> views_;
+    std::unique_ptr<Desktop> desktop_;
     std::unique_ptr<Seat> seat_;
     std::unique_ptr<sync::SyncContext> sync_;
     std::unique_ptr<CommitGate> gate_;

@@ -9,6 +9,7 @@
 #include "compositor/input/libinput_resume.hpp"
 #include "common/log.hpp"
 #include "compositor/core/server.hpp"
+#include "compositor/shell/desktop.hpp"
 #include "compositor/shell/view.hpp"
 
 namespace sluice {
@@ -69,12 +70,12 @@ Seat::Seat(Server &server)
         double lx = 0, ly = 0, sx = 0, sy = 0;
         wlr_cursor_absolute_to_layout_coords(cursor_, event->device, event->x, event->y, &lx, &ly);
         wlr_surface *surface = nullptr;
-        View *view = server_.view_at(lx, ly, &surface, &sx, &sy);
+        View *view = server_.desktop().view_at(lx, ly, &surface, &sx, &sy);
         if (surface == nullptr) {
             return;
         }
         if (view != nullptr && view->mapped()) {
-            server_.focus_view(view);
+            server_.desktop().focus_view(view);
         }
         wlr_seat_touch_notify_down(seat_, surface, event->time_msec, event->touch_id, sx, sy);
     });
@@ -93,7 +94,7 @@ Seat::Seat(Server &server)
         // Touch points stay with the surface they went down on, wherever
         // the finger goes: coordinates are relative to that surface.
         int surface_x = 0, surface_y = 0;
-        if (!server_.surface_position(point->surface, surface_x, surface_y)) {
+        if (!server_.desktop().surface_position(point->surface, surface_x, surface_y)) {
             return;
         }
         double sx = lx - surface_x, sy = ly - surface_y;
@@ -249,8 +250,8 @@ void Seat::update_capabilities() {
     // keyboard comes back, the window that had focus (the topmost) gets it
     // again, or nothing would receive keys until the next click.
     if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) != 0 && seat_->keyboard_state.focused_surface == nullptr &&
-        !server_.views().empty() && server_.views().front()->mapped()) {
-        focus_surface(server_.views().front()->surface());
+        !server_.desktop().views().empty() && server_.desktop().views().front()->mapped()) {
+        focus_surface(server_.desktop().views().front()->surface());
     }
 }
 
@@ -279,10 +280,10 @@ bool Seat::handle_binding(xkb_keysym_t sym, uint32_t modifiers) {
         return true;
     case XKB_KEY_Tab:
     case XKB_KEY_ISO_Left_Tab:
-        server_.cycle_focus();
+        server_.desktop().cycle_focus();
         return true;
     case XKB_KEY_F4:
-        server_.close_focused_view();
+        server_.desktop().close_focused_view();
         return true;
     default:
         return false;
@@ -373,7 +374,7 @@ void Seat::process_grab_motion() {
 void Seat::pointer_focus_at_cursor(uint32_t time_msec) {
     double sx = 0, sy = 0;
     wlr_surface *surface = nullptr;
-    server_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
+    server_.desktop().view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
     if (surface == nullptr) {
         wlr_xcursor_manager_set_cursor_image(cursor_theme_, "left_ptr", cursor_);
         // Through the grab: a drag must hear that the pointer left its
@@ -413,9 +414,9 @@ void Seat::on_button(wlr_event_pointer_button *event) {
     }
     double sx = 0, sy = 0;
     wlr_surface *surface = nullptr;
-    View *view = server_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
+    View *view = server_.desktop().view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
     if (event->state == WLR_BUTTON_PRESSED && view != nullptr && view->mapped()) {
-        server_.focus_view(view);
+        server_.desktop().focus_view(view);
         wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_);
         bool alt = keyboard != nullptr && (wlr_keyboard_get_modifiers(keyboard) & WLR_MODIFIER_ALT);
         if (alt && (event->button == BTN_LEFT || event->button == BTN_RIGHT)) {
