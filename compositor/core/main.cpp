@@ -1,9 +1,11 @@
 #include <cstdio>
+#include <cstdlib>
 #include <sys/resource.h>
 #include <string>
 #include <vector>
 
 #include "common/log.hpp"
+#include "compositor/core/backend.hpp"
 #include "compositor/core/options.hpp"
 #include "compositor/core/server.hpp"
 #include "compositor/core/wlroots_log.hpp"
@@ -41,6 +43,13 @@ int main(int argc, char *argv[]) {
     sluice::route_wlroots_log();
     LOG_INFO(core, "sluice %s, backend %s, renderer %s", SLUICE_VERSION, sluice::to_string(options.backend),
              sluice::to_string(options.renderer));
+
+    // The one change to sluice's own environment, and only here, not in
+    // the library tests embed: wlroots takes the backends of a session from
+    // WLR_BACKENDS and nowhere else (compositor/core/backend.hpp).
+    if (const char *backends = sluice::wlroots_backends(options.backend)) {
+        setenv("WLR_BACKENDS", backends, 1);
+    }
 
     auto server = sluice::Server::create(options_with_limit);
     if (!server) {

@@ -3,20 +3,16 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
-#include <optional>
 #include <unistd.h>
 
+#include "compositor/core/backend.hpp"
 #include "compositor/core/client_log.hpp"
+#include "compositor/core/renderer.hpp"
 #include "compositor/gate/commit_gate.hpp"
 #include "compositor/output/dmabuf_feedback.hpp"
 #include "compositor/control/control.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
-#include "render/factory.hpp"
-#include "render/linear_dumb_allocator.hpp"
-#include "render/render_fence.hpp"
-#include "render/software_renderer.hpp"
 #include "sync/sync_context.hpp"
 #include "compositor/gate/sync_device.hpp"
 #include "common/log.hpp"
@@ -28,7 +24,6 @@
 #include "compositor/shell/view.hpp"
 #include "compositor/shell/viewporter.hpp"
 #include "compositor/shell/xdg_view.hpp"
-#include "compositor/core/x11_atoms.hpp"
 #include "compositor/shell/xwayland_view.hpp"
 
 namespace sluice {
@@ -38,16 +33,6 @@ namespace {
 template <typename T>
 void erase_owned(std::list<std::unique_ptr<T>> &list, T *item) {
     list.remove_if([item](const std::unique_ptr<T> &owned) { return owned.get() == item; });
-}
-
-bool has_drm_card() {
-    std::error_code ec;
-    for (const auto &entry : std::filesystem::directory_iterator("/dev/dri", ec)) {
-        if (entry.path().filename().string().starts_with("card")) {
-            return true;
-        }
-    }
-    return false;
 }
 
 int on_terminate_signal(int signal, void *data) {
@@ -95,130 +80,24 @@ bool Server::init() {
     sigint_ = wl_event_loop_add_signal(event_loop(), SIGINT, on_terminate_signal, this);
     sigterm_ = wl_event_loop_add_signal(event_loop(), SIGTERM, on_terminate_signal, this);
 
-    if (!create_backend() || !create_renderer()) {
+    std::string why;
+    backend_ = Backend::create(display_, options_.backend, why);
+    if (backend_ == nullptr) {
+        LOG_ERROR(core, "%s", why.c_str());
+        return false;
+    }
+    renderer_ = Renderer::create(backend_->wlr(), options_.renderer);
+    if (renderer_ == nullptr) {
         return false;
     }
     create_globals();
     return true;
 }
 
-bool Server::create_backend() {
-    switch (options_.backend) {
-    case BackendChoice::headless:
-        backend_ = wlr_headless_backend_create(display_);
-        break;
-    case BackendChoice::wayland:
-        if (getenv("WAYLAND_DISPLAY") == nullptr && getenv("WAYLAND_SOCKET") == nullptr) {
-            LOG_ERROR(core, "--backend wayland needs a parent compositor: WAYLAND_DISPLAY is not set");
-            return false;
-        }
-        backend_ = wlr_wl_backend_create(display_, nullptr);
-        break;
-    case BackendChoice::x11:
-        if (getenv("DISPLAY") == nullptr) {
-            LOG_ERROR(core, "--backend x11 needs an X server: DISPLAY is not set");
-            return false;
-        }
-        {
-            X11BackendAtoms atoms;
-            backend_ = wlr_x11_backend_create(display_, nullptr);
-        }
-        break;
-    case BackendChoice::drm:
-        // wlroots' own session start-up (libseat, waiting for the seat to
-        // become active, GPU discovery) is what a session needs; ask it for
-        // exactly the DRM and libinput backends.
-        setenv("WLR_BACKENDS", "drm,libinput", 1);
-        if (getenv("WLR_DRM_DEVICES") == nullptr && !has_drm_card()) {
-            // wlroots would wait 10 s for one to be hot-plugged first.
-            LOG_ERROR(core, "cannot start a DRM session: no DRM device (/dev/dri/card*) on this machine; "
-                              "use --backend headless, or run nested under a Wayland or X11 session");
-            return false;
-        }
-        backend_ = wlr_backend_autocreate(display_);
-        if (backend_ == nullptr) {
-            LOG_ERROR(core, "cannot start a DRM session: no seat could be opened (is seatd or logind "
-                              "running, and may this user use it?) or no usable DRM device was found");
-            return false;
-        }
-        break;
-    case BackendChoice::automatic: {
-        std::optional<X11BackendAtoms> atoms;
-        if (getenv("WAYLAND_DISPLAY") == nullptr && getenv("WAYLAND_SOCKET") == nullptr &&
-            getenv("DISPLAY") != nullptr) {
-            atoms.emplace();  // wlroots will pick its x11 backend
-        }
-        backend_ = wlr_backend_autocreate(display_);
-        break;
-    }
-    }
-    if (backend_ == nullptr) {
-        LOG_ERROR(core, "cannot create the %s backend", to_string(options_.backend));
-        return false;
-    }
-    return true;
-}
-
-bool Server::create_renderer() {
-    switch (options_.renderer) {
-    case RendererChoice::pixman:
-        // pixman plus dma-buf import from a CPU mapping: without it wlroots
-        // 0.15 offers no linux-dmabuf at all on a machine without a GPU.
-        renderer_ = render::create_pixman_renderer(backend_);
-        break;
-    case RendererChoice::gles2: {
-        int drm_fd = wlr_backend_get_drm_fd(backend_);
-        if (drm_fd < 0) {
-            LOG_ERROR(render, "the gles2 renderer needs a DRM device and this backend has none "
-                                "(try --renderer pixman)");
-            return false;
-        }
-        renderer_ = wlr_gles2_renderer_create_with_drm_fd(drm_fd);
-        break;
-    }
-    case RendererChoice::automatic:
-        // wlroots' choice (WLR_RENDERER, else GLES2 when the backend has a
-        // DRM device, else pixman); where it lands on pixman, sluice's
-        // pixman, which also imports dma-bufs, takes its place.
-        renderer_ = wlr_renderer_autocreate(backend_);
-        if (renderer_ != nullptr && wlr_renderer_is_pixman(renderer_)) {
-            wlr_renderer_destroy(renderer_);
-            renderer_ = render::create_pixman_renderer(backend_);
-        }
-        break;
-    }
-    if (renderer_ == nullptr) {
-        LOG_ERROR(render, "cannot create the %s renderer", to_string(options_.renderer));
-        return false;
-    }
-    LOG_INFO(render, "renderer: %s", render::renderer_description(renderer_));
-    std::string no_fences;
-    render_fences_ = render::RenderFences::create(renderer_, no_fences);
-    if (render_fences_ == nullptr && wlr_renderer_is_gles2(renderer_)) {
-        LOG_ERROR(render, "no render-done fences (%s): frames may reach the output before they are drawn",
-                  no_fences.c_str());
-    } else if (render_fences_ != nullptr) {
-        LOG_INFO(render, "render-done fences: %s",
-                 render_fences_->native()
-                     ? "sync_files, put into each frame's buffer for the display and readers to wait on"
-                     : "EGL fences without sync_files (no EGL_ANDROID_native_fence_sync); each frame is "
-                       "committed once the renderer has finished it");
-    }
-
-    // Dumb buffers labelled LINEAR where asked, or no cursor plane takes
-    // them (render/linear_dumb_allocator.hpp).
-    allocator_ = render::with_linear_dumb_buffers(renderer_, wlr_allocator_autocreate(backend_, renderer_));
-    if (allocator_ == nullptr) {
-        LOG_ERROR(render, "cannot create a buffer allocator for this backend and renderer");
-        return false;
-    }
-    return true;
-}
-
 void Server::create_globals() {
     create_buffer_globals();
 
-    compositor_ = wlr_compositor_create(display_, renderer_);
+    compositor_ = wlr_compositor_create(display_, renderer());
     wlr_data_device_manager_create(display_);
     wlr_primary_selection_v1_device_manager_create(display_);
 
@@ -237,7 +116,7 @@ void Server::create_globals() {
     xdg_shell_ = wlr_xdg_shell_create(display_);
     new_xdg_surface_.connect(&xdg_shell_->events.new_surface,
                              [this](void *data) { on_new_xdg_surface(static_cast<wlr_xdg_surface *>(data)); });
-    new_output_.connect(&backend_->events.new_output,
+    new_output_.connect(&backend_->wlr()->events.new_output,
                         [this](void *data) { on_new_output(static_cast<wlr_output *>(data)); });
 
     seat_ = std::make_unique<Seat>(*this);
@@ -285,11 +164,9 @@ Server::~Server() {
     // The seat lets go of input devices before the backend destroys them.
     seat_.reset();
     new_output_.disconnect();
-    if (backend_ != nullptr) {
-        // Destroys the outputs, which take themselves out of the layout,
-        // the scene and the presentation bookkeeping on the way.
-        wlr_backend_destroy(backend_);
-    }
+    // Destroys the outputs, which take themselves out of the layout, the
+    // scene and the presentation bookkeeping on the way.
+    backend_.reset();
     outputs_.clear();
     presentation_.reset();
     viewporter_.reset();
@@ -308,12 +185,7 @@ Server::~Server() {
     if (scene_ != nullptr) {
         wlr_scene_node_destroy(&scene_->node);
     }
-    if (allocator_ != nullptr) {
-        wlr_allocator_destroy(allocator_);
-    }
-    if (renderer_ != nullptr) {
-        wlr_renderer_destroy(renderer_);
-    }
+    renderer_.reset();
     if (sigint_ != nullptr) {
         wl_event_source_remove(sigint_);
     }
@@ -330,7 +202,7 @@ void Server::create_buffer_globals() {
     // global: sluice sets per-surface feedback on it.
     wl_display_init_shm(display_);
     size_t count = 0;
-    const uint32_t *formats = wlr_renderer_get_shm_texture_formats(renderer_, &count);
+    const uint32_t *formats = wlr_renderer_get_shm_texture_formats(renderer(), &count);
     for (size_t i = 0; formats != nullptr && i < count; ++i) {
         // ARGB8888 and XRGB8888 are always there, and are the two whose
         // wl_shm codes differ from their DRM fourcc.
@@ -338,18 +210,18 @@ void Server::create_buffer_globals() {
             wl_display_add_shm_format(display_, formats[i]);
         }
     }
-    if (wlr_renderer_get_dmabuf_texture_formats(renderer_) == nullptr || wlr_renderer_get_drm_fd(renderer_) < 0) {
+    if (wlr_renderer_get_dmabuf_texture_formats(renderer()) == nullptr || wlr_renderer_get_drm_fd(renderer()) < 0) {
         LOG_INFO(render, "linux-dmabuf not offered: the renderer has no DRM device to import dma-bufs with");
         return;
     }
     // wl_drm too, for the EGL clients of older Mesa that still look for it.
-    wlr_drm_create(display_, renderer_);
-    linux_dmabuf_ = wlr_linux_dmabuf_v1_create(display_, renderer_);
+    wlr_drm_create(display_, renderer());
+    linux_dmabuf_ = wlr_linux_dmabuf_v1_create(display_, renderer());
     if (linux_dmabuf_ == nullptr) {
         LOG_ERROR(render, "cannot create the linux-dmabuf global");
         return;
     }
-    dmabuf_feedback_ = std::make_unique<DmabufFeedback>(linux_dmabuf_, renderer_);
+    dmabuf_feedback_ = std::make_unique<DmabufFeedback>(linux_dmabuf_, renderer());
     LOG_INFO(render, "linux-dmabuf v4 offered: the renderer imports dma-bufs");
 }
 
@@ -359,7 +231,7 @@ void Server::create_sync_globals() {
     // sync_files need nothing but the kernel's sync_file support, which
     // every kernel sluice runs on has.
     explicit_sync_v1_ = std::make_unique<protocols::LinuxExplicitSyncV1>(display_);
-    if (auto device = find_sync_device(options_.sync_device, wlr_renderer_get_drm_fd(renderer_))) {
+    if (auto device = find_sync_device(options_.sync_device, wlr_renderer_get_drm_fd(renderer()))) {
         syncobj_manager_ = std::make_unique<protocols::LinuxDrmSyncobjManager>(display_, std::move(device));
     }
     gate_->set_protocols(syncobj_manager_.get(), explicit_sync_v1_.get());
@@ -375,7 +247,7 @@ void Server::remove_output(Output *output) {
     LOG_INFO(output, "output %s removed", output->wlr()->name);
     desktop_->output_removed(output);
     erase_owned(outputs_, output);
-    if (outputs_.empty() && !shutting_down_ && (wlr_backend_is_wl(backend_) || wlr_backend_is_x11(backend_))) {
+    if (outputs_.empty() && !shutting_down_ && backend_->nested()) {
         // Nested: the last window closing is the user closing sluice.
         LOG_INFO(core, "the last nested output closed; exiting");
         terminate(0);
@@ -434,32 +306,6 @@ bool Server::open_socket() {
     return true;
 }
 
-void Server::add_configured_outputs() {
-    // Headless and nested backends make outputs on request; a session's
-    // outputs are the connectors that are there.
-    auto add = [](wlr_backend *backend, void *data) {
-        auto *self = static_cast<Server *>(data);
-        int count = self->options_.outputs;
-        const Mode mode = self->options_.mode.value_or(Mode{});
-        for (int i = 0; i < count; ++i) {
-            if (wlr_backend_is_headless(backend)) {
-                wlr_headless_add_output(backend, mode.width, mode.height);
-            } else if (wlr_backend_is_wl(backend)) {
-                wlr_wl_output_create(backend);
-            } else if (wlr_backend_is_x11(backend)) {
-                wlr_x11_output_create(backend);
-            } else {
-                return;
-            }
-        }
-    };
-    if (wlr_backend_is_multi(backend_)) {
-        wlr_multi_for_each_backend(backend_, add, this);
-    } else {
-        add(backend_, this);
-    }
-}
-
 void Server::announce_ready() {
     LOG_INFO(core, "serving on WAYLAND_DISPLAY=%s with %zu output(s)", socket_.c_str(), outputs_.size());
     if (options_.ready_fd < 0) {
@@ -485,11 +331,11 @@ int Server::run() {
     }
 
     LOG_INFO(core, "starting the %s backend", to_string(options_.backend));
-    if (!wlr_backend_start(backend_)) {
+    if (!wlr_backend_start(backend_->wlr())) {
         LOG_ERROR(core, "cannot start the backend");
         return 1;
     }
-    add_configured_outputs();
+    backend_->add_configured_outputs(options_.outputs, options_.mode.value_or(Mode{}));
     if (outputs_.empty()) {
         LOG_INFO(core, "no outputs yet; clients can connect and will be shown when one appears");
     }

@@ -6,7 +6,9 @@
 #include <memory>
 
 #include "common/listener.hpp"
+#include "compositor/core/backend.hpp"
 #include "compositor/core/options.hpp"
+#include "compositor/core/renderer.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice::render {
@@ -57,11 +59,11 @@ public:
     const Options &options() const { return options_; }
     wl_display *display() const { return display_; }
     wl_event_loop *event_loop() const { return wl_display_get_event_loop(display_); }
-    wlr_backend *backend() const { return backend_; }
-    wlr_renderer *renderer() const { return renderer_; }
-    wlr_allocator *allocator() const { return allocator_; }
+    wlr_backend *backend() const { return backend_ != nullptr ? backend_->wlr() : nullptr; }
+    wlr_renderer *renderer() const { return renderer_ != nullptr ? renderer_->wlr() : nullptr; }
+    wlr_allocator *allocator() const { return renderer_ != nullptr ? renderer_->allocator() : nullptr; }
     // How a composited frame's end is known (null: pixman, done on return).
-    const render::RenderFences *render_fences() const { return render_fences_.get(); }
+    const render::RenderFences *render_fences() const { return renderer_ != nullptr ? renderer_->fences() : nullptr; }
     wlr_scene *scene() const { return scene_; }
     wlr_output_layout *output_layout() const { return output_layout_; }
     wlr_scene_node *view_layer() const { return view_layer_; }
@@ -82,12 +84,9 @@ public:
 private:
     explicit Server(const Options &options);
     bool init();
-    bool create_backend();
-    bool create_renderer();
     void create_globals();
     void create_sync_globals();
     void create_buffer_globals();
-    void add_configured_outputs();
     void on_new_output(wlr_output *output);
     void on_new_xdg_surface(wlr_xdg_surface *surface);
     bool open_socket();
@@ -98,10 +97,8 @@ private:
     bool shutting_down_ = false;
 
     wl_display *display_ = nullptr;
-    wlr_backend *backend_ = nullptr;
-    wlr_renderer *renderer_ = nullptr;
-    wlr_allocator *allocator_ = nullptr;
-    std::unique_ptr<render::RenderFences> render_fences_;
+    std::unique_ptr<Backend> backend_;
+    std::unique_ptr<Renderer> renderer_;
     wlr_compositor *compositor_ = nullptr;
     wlr_scene *scene_ = nullptr;
     wlr_scene_node *view_layer_ = nullptr;
