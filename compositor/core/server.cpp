@@ -119,7 +119,8 @@ void Server::create_globals() {
     new_output_.connect(&backend_->wlr()->events.new_output,
                         [this](void *data) { on_new_output(static_cast<wlr_output *>(data)); });
 
-    seat_ = std::make_unique<Seat>(*this);
+    seat_ = std::make_unique<Seat>(display_, backend(), output_layout_, scene_, *desktop_,
+                                   [this](int exit_code) { terminate(exit_code); });
     desktop_->attach_seat(seat_.get());
     client_log_ = std::make_unique<ClientLog>(display_);
     create_sync_globals();
@@ -239,7 +240,9 @@ void Server::create_sync_globals() {
 
 void Server::on_new_output(wlr_output *output) {
     LOG_INFO(output, "new output %s", output->name);
-    outputs_.push_back(std::make_unique<Output>(*this, output));
+    OutputContext context{renderer(),      allocator(),   scene_, output_layout_, wlr_backend_get_session(backend()),
+                          *presentation_, renderer_->fences(), sync_->dmabuf_fences(), options_.mode};
+    outputs_.push_back(std::make_unique<Output>(output, context, [this](Output *gone) { remove_output(gone); }));
     desktop_->output_added(outputs_.back().get());
 }
 
@@ -345,7 +348,12 @@ int Server::run() {
     announce_ready();
 
     if (!options_.startup.empty()) {
-        startup_ = std::make_unique<Startup>(*this, options_.startup, options_.exit_with_startup);
+        std::function<void(int)> on_exit;
+        if (options_.exit_with_startup) {
+            on_exit = [this](int status) { terminate(status); };
+        }
+        startup_ = std::make_unique<Startup>(event_loop(), options_.startup, options_.inherited_fd_limit,
+                                             std::move(on_exit));
         if (!startup_->spawn() && options_.exit_with_startup) {
             return 1;
         }

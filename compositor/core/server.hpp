@@ -62,15 +62,10 @@ public:
     wlr_backend *backend() const { return backend_ != nullptr ? backend_->wlr() : nullptr; }
     wlr_renderer *renderer() const { return renderer_ != nullptr ? renderer_->wlr() : nullptr; }
     wlr_allocator *allocator() const { return renderer_ != nullptr ? renderer_->allocator() : nullptr; }
-    // How a composited frame's end is known (null: pixman, done on return).
-    const render::RenderFences *render_fences() const { return renderer_ != nullptr ? renderer_->fences() : nullptr; }
     wlr_scene *scene() const { return scene_; }
     wlr_output_layout *output_layout() const { return output_layout_; }
-    wlr_scene_node *view_layer() const { return view_layer_; }
     Seat &seat() const { return *seat_; }
     CommitGate &gate() const { return *gate_; }
-    sync::SyncContext &sync() const { return *sync_; }
-    Presentation &presentation() const { return *presentation_; }
 
     // Window management. The forwarders below are what control/ calls.
     Desktop &desktop() const { return *desktop_; }
@@ -78,7 +73,6 @@ public:
     void focus_view(View *view);
     bool surface_position(wlr_surface *surface, int &lx, int &ly) const;
 
-    void remove_output(Output *output);
     const std::list<std::unique_ptr<Output>> &outputs() const { return outputs_; }
 
 private:
@@ -88,6 +82,7 @@ private:
     void create_sync_globals();
     void create_buffer_globals();
     void on_new_output(wlr_output *output);
+    void remove_output(Output *output);
     void on_new_xdg_surface(wlr_xdg_surface *surface);
     bool open_socket();
     void announce_ready();

@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include "common/log.hpp"
-#include "compositor/core/server.hpp"
 
 namespace sluice {
 
-Startup::Startup(Server &server, std::string command, bool exit_with_it)
-    : server_(server), command_(std::move(command)), exit_with_it_(exit_with_it) {
-    sigchld_ = wl_event_loop_add_signal(server_.event_loop(), SIGCHLD, &Startup::on_sigchld, this);
+Startup::Startup(wl_event_loop *loop, std::string command, unsigned long inherited_fd_limit,
+                 std::function<void(int)> on_exit)
+    : command_(std::move(command)), inherited_fd_limit_(inherited_fd_limit), on_exit_(std::move(on_exit)) {
+    sigchld_ = wl_event_loop_add_signal(loop, SIGCHLD, &Startup::on_sigchld, this);
 }
 
 Startup::~Startup() {
@@ -47,7 +47,7 @@ bool Startup::spawn() {
         sigprocmask(SIG_UNBLOCK, &all, nullptr);
         setsid();
         // The limit sluice raised for itself is not the command's to inherit.
-        if (unsigned long limit = server_.options().inherited_fd_limit; limit != 0) {
+        if (unsigned long limit = inherited_fd_limit_; limit != 0) {
             rlimit original{};
             getrlimit(RLIMIT_NOFILE, &original);
             original.rlim_cur = limit;
@@ -78,8 +78,8 @@ void Startup::reap() {
     pid_ = -1;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     LOG_INFO(core, "startup command '%s' exited with status %d", command_.c_str(), code);
-    if (exit_with_it_) {
-        server_.terminate(code);
+    if (on_exit_) {
+        on_exit_(code);
     }
 }
 

@@ -8,7 +8,6 @@
 #include "compositor/input/input_device.hpp"
 #include "compositor/input/libinput_resume.hpp"
 #include "common/log.hpp"
-#include "compositor/core/server.hpp"
 #include "compositor/shell/desktop.hpp"
 #include "compositor/shell/view.hpp"
 
@@ -31,9 +30,11 @@ uint32_t now_msec() {
 
 } // namespace
 
-Seat::Seat(Server &server)
-    : server_(server), seat_(wlr_seat_create(server.display(), "seat0")), cursor_(wlr_cursor_create()) {
-    wlr_cursor_attach_output_layout(cursor_, server_.output_layout());
+Seat::Seat(wl_display *display, wlr_backend *backend, wlr_output_layout *layout, wlr_scene *scene, Desktop &desktop,
+           std::function<void(int)> terminate)
+    : backend_(backend), scene_(scene), desktop_(desktop), terminate_(std::move(terminate)),
+      seat_(wlr_seat_create(display, "seat0")), cursor_(wlr_cursor_create()) {
+    wlr_cursor_attach_output_layout(cursor_, layout);
 
     const char *theme = getenv("XCURSOR_THEME");
     const char *size_text = getenv("XCURSOR_SIZE");
@@ -41,10 +42,10 @@ Seat::Seat(Server &server)
     cursor_theme_ = wlr_xcursor_manager_create(theme, size > 0 ? size : 24);
     wlr_xcursor_manager_load(cursor_theme_, 1);
 
-    new_input_.connect(&server_.backend()->events.new_input,
+    new_input_.connect(&backend_->events.new_input,
                        [this](void *data) { on_new_input(static_cast<wlr_input_device *>(data)); });
     libinput_resume_ =
-        std::make_unique<LibinputResume>(server_.backend(), wlr_backend_get_session(server_.backend()));
+        std::make_unique<LibinputResume>(backend_, wlr_backend_get_session(backend_));
 
     cursor_motion_.connect(&cursor_->events.motion, [this](void *data) {
         auto *event = static_cast<wlr_event_pointer_motion *>(data);
@@ -70,12 +71,12 @@ Seat::Seat(Server &server)
         double lx = 0, ly = 0, sx = 0, sy = 0;
         wlr_cursor_absolute_to_layout_coords(cursor_, event->device, event->x, event->y, &lx, &ly);
         wlr_surface *surface = nullptr;
-        View *view = server_.desktop().view_at(lx, ly, &surface, &sx, &sy);
+        View *view = desktop_.view_at(lx, ly, &surface, &sx, &sy);
         if (surface == nullptr) {
             return;
         }
         if (view != nullptr && view->mapped()) {
-            server_.desktop().focus_view(view);
+            desktop_.focus_view(view);
         }
         wlr_seat_touch_notify_down(seat_, surface, event->time_msec, event->touch_id, sx, sy);
     });
@@ -94,7 +95,7 @@ Seat::Seat(Server &server)
         // Touch points stay with the surface they went down on, wherever
         // the finger goes: coordinates are relative to that surface.
         int surface_x = 0, surface_y = 0;
-        if (!server_.desktop().surface_position(point->surface, surface_x, surface_y)) {
+        if (!desktop_.surface_position(point->surface, surface_x, surface_y)) {
             return;
         }
         double sx = lx - surface_x, sy = ly - surface_y;
@@ -123,7 +124,7 @@ Seat::Seat(Server &server)
     start_drag_.connect(&seat_->events.start_drag, [this](void *data) { on_start_drag(static_cast<wlr_drag *>(data)); });
     // Virtual devices let clients (test harnesses, remote desktops, on-screen
     // keyboards) inject input; they join the seat like real ones.
-    virtual_keyboards_ = wlr_virtual_keyboard_manager_v1_create(server_.display());
+    virtual_keyboards_ = wlr_virtual_keyboard_manager_v1_create(display);
     new_virtual_keyboard_.connect(&virtual_keyboards_->events.new_virtual_keyboard, [this](void *data) {
         auto *keyboard = static_cast<wlr_virtual_keyboard_v1 *>(data);
         LOG_INFO(input, "new virtual keyboard");
@@ -131,7 +132,7 @@ Seat::Seat(Server &server)
             std::make_unique<Keyboard>(*this, &keyboard->input_device, Keyboard::Keymap::from_client));
         update_capabilities();
     });
-    virtual_pointers_ = wlr_virtual_pointer_manager_v1_create(server_.display());
+    virtual_pointers_ = wlr_virtual_pointer_manager_v1_create(display);
     new_virtual_pointer_.connect(&virtual_pointers_->events.new_virtual_pointer, [this](void *data) {
         auto *event = static_cast<wlr_virtual_pointer_v1_new_pointer_event *>(data);
         LOG_INFO(input, "new virtual pointer");
@@ -219,7 +220,7 @@ void Seat::on_request_start_drag(wlr_seat_request_start_drag_event *event) {
 
 void Seat::on_start_drag(wlr_drag *drag) {
     if (drag->icon != nullptr) {
-        drag_icon_ = std::make_unique<DragIcon>(*this, drag->icon, &server_.scene()->node, cursor_->x, cursor_->y);
+        drag_icon_ = std::make_unique<DragIcon>(*this, drag->icon, &scene_->node, cursor_->x, cursor_->y);
     }
     drag_destroy_.connect(&drag->events.destroy, [this](void *) {
         drag_destroy_.disconnect();
@@ -250,8 +251,8 @@ void Seat::update_capabilities() {
     // keyboard comes back, the window that had focus (the topmost) gets it
     // again, or nothing would receive keys until the next click.
     if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) != 0 && seat_->keyboard_state.focused_surface == nullptr &&
-        !server_.desktop().views().empty() && server_.desktop().views().front()->mapped()) {
-        focus_surface(server_.desktop().views().front()->surface());
+        !desktop_.views().empty() && desktop_.views().front()->mapped()) {
+        focus_surface(desktop_.views().front()->surface());
     }
 }
 
@@ -259,7 +260,7 @@ bool Seat::handle_binding(xkb_keysym_t sym, uint32_t modifiers) {
     // Ctrl+Alt+Fn: every stock keymap gives XF86Switch_VT_n for it. Only a
     // session (libseat) has VTs to switch; elsewhere the keys go through.
     if (sym >= XKB_KEY_XF86Switch_VT_1 && sym <= XKB_KEY_XF86Switch_VT_12) {
-        wlr_session *session = wlr_backend_get_session(server_.backend());
+        wlr_session *session = wlr_backend_get_session(backend_);
         if (session == nullptr) {
             return false;
         }
@@ -276,14 +277,14 @@ bool Seat::handle_binding(xkb_keysym_t sym, uint32_t modifiers) {
     switch (sym) {
     case XKB_KEY_Escape:
         LOG_INFO(input, "Alt+Escape: quitting");
-        server_.terminate(0);
+        terminate_(0);
         return true;
     case XKB_KEY_Tab:
     case XKB_KEY_ISO_Left_Tab:
-        server_.desktop().cycle_focus();
+        desktop_.cycle_focus();
         return true;
     case XKB_KEY_F4:
-        server_.desktop().close_focused_view();
+        desktop_.close_focused_view();
         return true;
     default:
         return false;
@@ -374,7 +375,7 @@ void Seat::process_grab_motion() {
 void Seat::pointer_focus_at_cursor(uint32_t time_msec) {
     double sx = 0, sy = 0;
     wlr_surface *surface = nullptr;
-    server_.desktop().view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
+    desktop_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
     if (surface == nullptr) {
         wlr_xcursor_manager_set_cursor_image(cursor_theme_, "left_ptr", cursor_);
         // Through the grab: a drag must hear that the pointer left its
@@ -414,9 +415,9 @@ void Seat::on_button(wlr_event_pointer_button *event) {
     }
     double sx = 0, sy = 0;
     wlr_surface *surface = nullptr;
-    View *view = server_.desktop().view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
+    View *view = desktop_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
     if (event->state == WLR_BUTTON_PRESSED && view != nullptr && view->mapped()) {
-        server_.desktop().focus_view(view);
+        desktop_.focus_view(view);
         wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_);
         bool alt = keyboard != nullptr && (wlr_keyboard_get_modifiers(keyboard) & WLR_MODIFIER_ALT);
         if (alt && (event->button == BTN_LEFT || event->button == BTN_RIGHT)) {

@@ -2,6 +2,7 @@
 // move/resize, and clipboard / drag-and-drop requests.
 #pragma once
 
+#include <functional>
 #include <list>
 #include <memory>
 
@@ -13,15 +14,20 @@ namespace sluice {
 class Keyboard;
 class InputDevice;
 class LibinputResume;
+class Desktop;
 class DragIcon;
-class Server;
 class View;
 
 class Seat {
 public:
     enum class Grab { none, move, resize };
 
-    explicit Seat(Server &server);
+    // Input comes from `backend`'s devices and virtual devices made through
+    // `display`; the cursor moves over `layout`, a drag's icon is drawn in
+    // `scene`. Pointer, touch and key bindings act on `desktop`; Alt+Escape
+    // calls `terminate`.
+    Seat(wl_display *display, wlr_backend *backend, wlr_output_layout *layout, wlr_scene *scene, Desktop &desktop,
+         std::function<void(int exit_code)> terminate);
     ~Seat();
 
     Seat(const Seat &) = delete;
@@ -55,7 +61,10 @@ private:
     void on_request_start_drag(wlr_seat_request_start_drag_event *event);
     void on_start_drag(wlr_drag *drag);
 
-    Server &server_;
+    wlr_backend *backend_;
+    wlr_scene *scene_;
+    Desktop &desktop_;
+    std::function<void(int)> terminate_;
     wlr_seat *seat_;
     wlr_cursor *cursor_;
     wlr_xcursor_manager *cursor_theme_;
