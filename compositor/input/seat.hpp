@@ -33,8 +33,8 @@ public:
     Seat(const Seat &) = delete;
     Seat &operator=(const Seat &) = delete;
 
-    wlr_seat *wlr() const { return seat_; }
-    wlr_cursor *cursor() const { return cursor_; }
+    wlr_seat *wlr() const { return seat_.get(); }
+    wlr_cursor *cursor() const { return cursor_.get(); }
 
     // Starts a pointer-driven move or resize of a view. A client request
     // must carry the serial of a button press it received.
@@ -53,6 +53,19 @@ public:
     bool handle_binding(xkb_keysym_t sym, uint32_t modifiers);
 
 private:
+    // The wlroots objects the seat makes, freed when their owner dies.
+    // Declared before everything that points into them (devices, the
+    // drag icon, the listeners), so all of that goes first.
+    struct SeatDeleter {
+        void operator()(wlr_seat *seat) const;
+    };
+    struct CursorDeleter {
+        void operator()(wlr_cursor *cursor) const { wlr_cursor_destroy(cursor); }
+    };
+    struct XcursorManagerDeleter {
+        void operator()(wlr_xcursor_manager *manager) const { wlr_xcursor_manager_destroy(manager); }
+    };
+
     void on_new_input(wlr_input_device *device);
     void on_motion(uint32_t time_msec);
     void on_button(wlr_event_pointer_button *event);
@@ -65,11 +78,13 @@ private:
     wlr_scene *scene_;
     Desktop &desktop_;
     std::function<void(int)> terminate_;
-    wlr_seat *seat_;
-    wlr_cursor *cursor_;
-    wlr_xcursor_manager *cursor_theme_;
+    std::unique_ptr<wlr_seat, SeatDeleter> seat_;
+    std::unique_ptr<wlr_cursor, CursorDeleter> cursor_;
+    std::unique_ptr<wlr_xcursor_manager, XcursorManagerDeleter> cursor_theme_;
+    // The display destroys these.
     wlr_virtual_keyboard_manager_v1 *virtual_keyboards_ = nullptr;
     wlr_virtual_pointer_manager_v1 *virtual_pointers_ = nullptr;
+    std::unique_ptr<LibinputResume> libinput_resume_;
 
     std::list<std::unique_ptr<Keyboard>> keyboards_;
     std::list<std::unique_ptr<InputDevice>> devices_;
@@ -82,8 +97,8 @@ private:
     wlr_box grab_box_{};
     uint32_t resize_edges_ = 0;
 
+    // Last, so that they disconnect first.
     Listener new_input_;
-    std::unique_ptr<LibinputResume> libinput_resume_;
     Listener cursor_motion_;
     Listener cursor_motion_absolute_;
     Listener cursor_button_;
