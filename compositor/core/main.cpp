@@ -9,6 +9,7 @@
 #include "compositor/core/options.hpp"
 #include "compositor/core/server.hpp"
 #include "compositor/core/wlroots_log.hpp"
+#include "sync/unique_fd.hpp"
 #include "sluice-config.h"
 
 int main(int argc, char *argv[]) {
@@ -51,7 +52,9 @@ int main(int argc, char *argv[]) {
         setenv("WLR_BACKENDS", backends, 1);
     }
 
-    auto server = sluice::Server::create(options_with_limit);
+    // From here the fd has one owner, whatever happens next.
+    sluice::sync::UniqueFd ready_fd(options.ready_fd);
+    auto server = sluice::Server::create(options_with_limit, std::move(ready_fd));
     if (!server) {
         return 1;
     }

@@ -61,10 +61,11 @@ bool program_in_path(const char *name) {
 
 } // namespace
 
-Server::Server(const Options &options) : options_(options) {}
+Server::Server(const Options &options, sync::UniqueFd ready_fd)
+    : options_(options), ready_fd_(std::move(ready_fd)) {}
 
-std::unique_ptr<Server> Server::create(const Options &options) {
-    std::unique_ptr<Server> server(new Server(options));
+std::unique_ptr<Server> Server::create(const Options &options, sync::UniqueFd ready_fd) {
+    std::unique_ptr<Server> server(new Server(options, std::move(ready_fd)));
     if (!server->init()) {
         return nullptr;
     }
@@ -311,14 +312,7 @@ bool Server::open_socket() {
 
 void Server::announce_ready() {
     LOG_INFO(core, "serving on WAYLAND_DISPLAY=%s with %zu output(s)", socket_.c_str(), outputs_.size());
-    if (options_.ready_fd < 0) {
-        return;
-    }
-    std::string line = socket_ + "\n";
-    if (write(options_.ready_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-        LOG_ERROR(core, "--ready-fd %d: cannot write the socket name", options_.ready_fd);
-    }
-    close(options_.ready_fd);
+    (void)ready_fd_.announce(socket_); // logged; sluice serves either way
 }
 
 int Server::run() {

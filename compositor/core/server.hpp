@@ -8,6 +8,7 @@
 #include "common/listener.hpp"
 #include "compositor/core/backend.hpp"
 #include "compositor/core/options.hpp"
+#include "compositor/core/ready_fd.hpp"
 #include "compositor/core/renderer.hpp"
 #include "wlroots/wlr.hpp"
 
@@ -45,7 +46,9 @@ class Server {
 public:
     // Builds everything up to, not including, starting the backend. Logs
     // the reason and returns null when something essential is missing.
-    static std::unique_ptr<Server> create(const Options &options);
+    // `ready_fd` (--ready-fd, owned from here on) hears the socket name
+    // once sluice serves.
+    static std::unique_ptr<Server> create(const Options &options, sync::UniqueFd ready_fd = {});
     ~Server();
 
     Server(const Server &) = delete;
@@ -76,7 +79,7 @@ public:
     const std::list<std::unique_ptr<Output>> &outputs() const { return outputs_; }
 
 private:
-    explicit Server(const Options &options);
+    Server(const Options &options, sync::UniqueFd ready_fd);
     bool init();
     void create_globals();
     void create_sync_globals();
@@ -88,6 +91,7 @@ private:
     void announce_ready();
 
     const Options options_;
+    ReadyFd ready_fd_;
     int exit_code_ = 0;
     bool shutting_down_ = false;
 
