@@ -138,7 +138,6 @@ void Server::create_globals() {
                 auto *xsurface = static_cast<wlr_xwayland_surface *>(data);
                 desktop_->add_view(std::make_unique<XwaylandView>(xsurface, *desktop_, *seat_));
             });
-            setenv("DISPLAY", xwayland_->display_name, 1);
             LOG_INFO(core, "Xwayland on DISPLAY=%s (started on first X11 client)", xwayland_->display_name);
         }
     }
@@ -322,9 +321,6 @@ int Server::run() {
         if (!open_socket()) {
             return 1;
         }
-        // Nested backends read WAYLAND_DISPLAY/DISPLAY when created, which was
-        // before this point, so overwriting them now is safe.
-        setenv("WAYLAND_DISPLAY", socket_.c_str(), 1);
     }
 
     LOG_INFO(core, "starting the %s backend", to_string(options_.backend));
@@ -346,8 +342,17 @@ int Server::run() {
         if (options_.exit_with_startup) {
             on_exit = [this](int status) { terminate(status); };
         }
-        startup_ = std::make_unique<Startup>(event_loop(), options_.startup, options_.inherited_fd_limit,
-                                             std::move(on_exit));
+        // Its clients find sluice here; sluice's own environment stays as
+        // it was (nested backends read it when they were created).
+        std::vector<std::string> environment;
+        if (!socket_.empty()) {
+            environment.push_back("WAYLAND_DISPLAY=" + socket_);
+        }
+        if (xwayland_ != nullptr) {
+            environment.push_back(std::string("DISPLAY=") + xwayland_->display_name);
+        }
+        startup_ = std::make_unique<Startup>(event_loop(), options_.startup, std::move(environment),
+                                             options_.inherited_fd_limit, std::move(on_exit));
         if (!startup_->spawn() && options_.exit_with_startup) {
             return 1;
         }

@@ -1,6 +1,7 @@
 #include "compositor/core/startup.hpp"
 
 #include <csignal>
+#include <string_view>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,9 +10,10 @@
 
 namespace sluice {
 
-Startup::Startup(wl_event_loop *loop, std::string command, unsigned long inherited_fd_limit,
-                 std::function<void(int)> on_exit)
-    : command_(std::move(command)), inherited_fd_limit_(inherited_fd_limit), on_exit_(std::move(on_exit)) {
+Startup::Startup(wl_event_loop *loop, std::string command, std::vector<std::string> environment,
+                 unsigned long inherited_fd_limit, std::function<void(int)> on_exit)
+    : command_(std::move(command)), environment_(std::move(environment)), inherited_fd_limit_(inherited_fd_limit),
+      on_exit_(std::move(on_exit)) {
     sigchld_ = wl_event_loop_add_signal(loop, SIGCHLD, &Startup::on_sigchld, this);
 }
 
@@ -34,6 +36,29 @@ Startup::~Startup() {
 }
 
 bool Startup::spawn() {
+    // Built before fork: between fork and exec only async-signal-safe calls
+    // are allowed (other threads may hold malloc's lock), so the child
+    // cannot setenv.
+    std::vector<std::string> environment = environment_;
+    for (char **entry = environ; *entry != nullptr; ++entry) {
+        std::string_view variable(*entry);
+        std::string_view name = variable.substr(0, variable.find('='));
+        bool replaced = false;
+        for (const std::string &own : environment_) {
+            replaced = replaced || (own.size() > name.size() && own.compare(0, name.size(), name) == 0 &&
+                                    own[name.size()] == '=');
+        }
+        if (!replaced) {
+            environment.emplace_back(variable);
+        }
+    }
+    std::vector<char *> envp;
+    for (std::string &variable : environment) {
+        envp.push_back(variable.data());
+    }
+    envp.push_back(nullptr);
+    const char *argv[] = {"/bin/sh", "-c", command_.c_str(), nullptr};
+
     pid_t pid = fork();
     if (pid < 0) {
         LOG_ERROR(core, "cannot start '%s': fork failed", command_.c_str());
@@ -53,7 +78,7 @@ bool Startup::spawn() {
             original.rlim_cur = limit;
             setrlimit(RLIMIT_NOFILE, &original);
         }
-        execl("/bin/sh", "/bin/sh", "-c", command_.c_str(), static_cast<char *>(nullptr));
+        execve("/bin/sh", const_cast<char *const *>(argv), envp.data());
         _exit(127);
     }
     pid_ = pid;
