@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "compositor/core/backend.hpp"
-#include "compositor/core/client_log.hpp"
+#include "compositor/core/clients.hpp"
 #include "compositor/core/renderer.hpp"
 #include "compositor/gate/commit_gate.hpp"
 #include "compositor/output/dmabuf_feedback.hpp"
@@ -123,7 +123,7 @@ void Server::create_globals() {
     seat_ = std::make_unique<Seat>(display_, backend(), output_layout_, scene_, *desktop_,
                                    [this](int exit_code) { terminate(exit_code); });
     desktop_->attach_seat(seat_.get());
-    client_log_ = std::make_unique<ClientLog>(display_);
+    clients_ = std::make_unique<Clients>(display_);
     create_sync_globals();
 
     if (options_.xwayland) {
@@ -150,6 +150,9 @@ Server::~Server() {
     shutting_down_ = true;
     // First, so that clients leaving now count as no --exit-when-empty.
     control_.reset();
+    if (clients_ != nullptr) {
+        clients_->set_on_empty(nullptr);
+    }
     if (display_ != nullptr) {
         wl_display_destroy_clients(display_);
     }
@@ -175,7 +178,7 @@ Server::~Server() {
     gate_.reset();
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
-    client_log_.reset();
+    clients_.reset();
     // After everything that waits on it: outputs, the gate, the protocols.
     sync_.reset();
     new_xdg_surface_.disconnect();

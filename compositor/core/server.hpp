@@ -31,7 +31,7 @@ namespace control {
 class Control;
 } // namespace control
 
-class ClientLog;
+class Clients;
 class CommitGate;
 class Desktop;
 class DmabufFeedback;
@@ -72,6 +72,8 @@ public:
 
     // Window management. The forwarders below are what control/ calls.
     Desktop &desktop() const { return *desktop_; }
+    // Who is connected; control/ will move onto it.
+    Clients &clients() const { return *clients_; }
     std::list<std::unique_ptr<View>> &views();
     void focus_view(View *view);
     bool surface_position(wlr_surface *surface, int &lx, int &ly) const;
@@ -117,7 +119,7 @@ private:
     std::unique_ptr<DmabufFeedback> dmabuf_feedback_;
     std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
     std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
-    std::unique_ptr<ClientLog> client_log_;
+    std::unique_ptr<Clients> clients_;
     std::unique_ptr<Startup> startup_;
     // sluicectl's control socket, virtual input, --exit-when-empty.
     std::unique_ptr<control::Control> control_;
