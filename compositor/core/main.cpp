@@ -1,12 +1,15 @@
 #include <cstdio>
+#include <cstdlib>
 #include <sys/resource.h>
 #include <string>
 #include <vector>
 
 #include "common/log.hpp"
+#include "compositor/core/backend.hpp"
 #include "compositor/core/options.hpp"
 #include "compositor/core/server.hpp"
 #include "compositor/core/wlroots_log.hpp"
+#include "sync/unique_fd.hpp"
 #include "sluice-config.h"
 
 int main(int argc, char *argv[]) {
@@ -42,7 +45,16 @@ int main(int argc, char *argv[]) {
     LOG_INFO(core, "sluice %s, backend %s, renderer %s", SLUICE_VERSION, sluice::to_string(options.backend),
              sluice::to_string(options.renderer));
 
-    auto server = sluice::Server::create(options_with_limit);
+    // The one change to sluice's own environment, and only here, not in
+    // the library tests embed: wlroots takes the backends of a session from
+    // WLR_BACKENDS and nowhere else (compositor/core/backend.hpp).
+    if (const char *backends = sluice::wlroots_backends(options.backend)) {
+        setenv("WLR_BACKENDS", backends, 1);
+    }
+
+    // From here the fd has one owner, whatever happens next.
+    sluice::sync::UniqueFd ready_fd(options.ready_fd);
+    auto server = sluice::Server::create(options_with_limit, std::move(ready_fd));
     if (!server) {
         return 1;
     }

@@ -28,7 +28,7 @@ struct Options {
     bool exit_with_startup = false;
     bool xwayland = false;
     std::string sync_device;     // empty: automatic; "none": no syncobj protocol
-    int ready_fd = -1;           // written to and closed once serving
+    int ready_fd = -1;           // as given; main() takes it into a ReadyFd
     int log_level = 2;           // every category's: 0 silent, 1 error, 2 info, 3 debug
     std::string log_levels = "info"; // as given: "info,sync=debug" (common/log.hpp)
     // Test harness (compositor/control/). --test-server: headless, pixman,

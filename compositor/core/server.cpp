@@ -3,20 +3,16 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
-#include <optional>
 #include <unistd.h>
 
-#include "compositor/core/client_log.hpp"
+#include "compositor/core/backend.hpp"
+#include "compositor/core/clients.hpp"
+#include "compositor/core/renderer.hpp"
 #include "compositor/gate/commit_gate.hpp"
 #include "compositor/output/dmabuf_feedback.hpp"
 #include "compositor/control/control.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
-#include "render/factory.hpp"
-#include "render/linear_dumb_allocator.hpp"
-#include "render/render_fence.hpp"
-#include "render/software_renderer.hpp"
 #include "sync/sync_context.hpp"
 #include "compositor/gate/sync_device.hpp"
 #include "common/log.hpp"
@@ -24,10 +20,10 @@
 #include "compositor/output/presentation.hpp"
 #include "compositor/input/seat.hpp"
 #include "compositor/core/startup.hpp"
+#include "compositor/shell/desktop.hpp"
 #include "compositor/shell/view.hpp"
 #include "compositor/shell/viewporter.hpp"
 #include "compositor/shell/xdg_view.hpp"
-#include "compositor/core/x11_atoms.hpp"
 #include "compositor/shell/xwayland_view.hpp"
 
 namespace sluice {
@@ -37,16 +33,6 @@ namespace {
 template <typename T>
 void erase_owned(std::list<std::unique_ptr<T>> &list, T *item) {
     list.remove_if([item](const std::unique_ptr<T> &owned) { return owned.get() == item; });
-}
-
-bool has_drm_card() {
-    std::error_code ec;
-    for (const auto &entry : std::filesystem::directory_iterator("/dev/dri", ec)) {
-        if (entry.path().filename().string().starts_with("card")) {
-            return true;
-        }
-    }
-    return false;
 }
 
 int on_terminate_signal(int signal, void *data) {
@@ -75,10 +61,11 @@ bool program_in_path(const char *name) {
 
 } // namespace
 
-Server::Server(const Options &options) : options_(options) {}
+Server::Server(const Options &options, sync::UniqueFd ready_fd)
+    : options_(options), ready_fd_(std::move(ready_fd)) {}
 
-std::unique_ptr<Server> Server::create(const Options &options) {
-    std::unique_ptr<Server> server(new Server(options));
+std::unique_ptr<Server> Server::create(const Options &options, sync::UniqueFd ready_fd) {
+    std::unique_ptr<Server> server(new Server(options, std::move(ready_fd)));
     if (!server->init()) {
         return nullptr;
     }
@@ -94,130 +81,24 @@ bool Server::init() {
     sigint_ = wl_event_loop_add_signal(event_loop(), SIGINT, on_terminate_signal, this);
     sigterm_ = wl_event_loop_add_signal(event_loop(), SIGTERM, on_terminate_signal, this);
 
-    if (!create_backend() || !create_renderer()) {
+    std::string why;
+    backend_ = Backend::create(display_, options_.backend, why);
+    if (backend_ == nullptr) {
+        LOG_ERROR(core, "%s", why.c_str());
+        return false;
+    }
+    renderer_ = Renderer::create(backend_->wlr(), options_.renderer);
+    if (renderer_ == nullptr) {
         return false;
     }
     create_globals();
     return true;
 }
 
-bool Server::create_backend() {
-    switch (options_.backend) {
-    case BackendChoice::headless:
-        backend_ = wlr_headless_backend_create(display_);
-        break;
-    case BackendChoice::wayland:
-        if (getenv("WAYLAND_DISPLAY") == nullptr && getenv("WAYLAND_SOCKET") == nullptr) {
-            LOG_ERROR(core, "--backend wayland needs a parent compositor: WAYLAND_DISPLAY is not set");
-            return false;
-        }
-        backend_ = wlr_wl_backend_create(display_, nullptr);
-        break;
-    case BackendChoice::x11:
-        if (getenv("DISPLAY") == nullptr) {
-            LOG_ERROR(core, "--backend x11 needs an X server: DISPLAY is not set");
-            return false;
-        }
-        {
-            X11BackendAtoms atoms;
-            backend_ = wlr_x11_backend_create(display_, nullptr);
-        }
-        break;
-    case BackendChoice::drm:
-        // wlroots' own session start-up (libseat, waiting for the seat to
-        // become active, GPU discovery) is what a session needs; ask it for
-        // exactly the DRM and libinput backends.
-        setenv("WLR_BACKENDS", "drm,libinput", 1);
-        if (getenv("WLR_DRM_DEVICES") == nullptr && !has_drm_card()) {
-            // wlroots would wait 10 s for one to be hot-plugged first.
-            LOG_ERROR(core, "cannot start a DRM session: no DRM device (/dev/dri/card*) on this machine; "
-                              "use --backend headless, or run nested under a Wayland or X11 session");
-            return false;
-        }
-        backend_ = wlr_backend_autocreate(display_);
-        if (backend_ == nullptr) {
-            LOG_ERROR(core, "cannot start a DRM session: no seat could be opened (is seatd or logind "
-                              "running, and may this user use it?) or no usable DRM device was found");
-            return false;
-        }
-        break;
-    case BackendChoice::automatic: {
-        std::optional<X11BackendAtoms> atoms;
-        if (getenv("WAYLAND_DISPLAY") == nullptr && getenv("WAYLAND_SOCKET") == nullptr &&
-            getenv("DISPLAY") != nullptr) {
-            atoms.emplace();  // wlroots will pick its x11 backend
-        }
-        backend_ = wlr_backend_autocreate(display_);
-        break;
-    }
-    }
-    if (backend_ == nullptr) {
-        LOG_ERROR(core, "cannot create the %s backend", to_string(options_.backend));
-        return false;
-    }
-    return true;
-}
-
-bool Server::create_renderer() {
-    switch (options_.renderer) {
-    case RendererChoice::pixman:
-        // pixman plus dma-buf import from a CPU mapping: without it wlroots
-        // 0.15 offers no linux-dmabuf at all on a machine without a GPU.
-        renderer_ = render::create_pixman_renderer(backend_);
-        break;
-    case RendererChoice::gles2: {
-        int drm_fd = wlr_backend_get_drm_fd(backend_);
-        if (drm_fd < 0) {
-            LOG_ERROR(render, "the gles2 renderer needs a DRM device and this backend has none "
-                                "(try --renderer pixman)");
-            return false;
-        }
-        renderer_ = wlr_gles2_renderer_create_with_drm_fd(drm_fd);
-        break;
-    }
-    case RendererChoice::automatic:
-        // wlroots' choice (WLR_RENDERER, else GLES2 when the backend has a
-        // DRM device, else pixman); where it lands on pixman, sluice's
-        // pixman, which also imports dma-bufs, takes its place.
-        renderer_ = wlr_renderer_autocreate(backend_);
-        if (renderer_ != nullptr && wlr_renderer_is_pixman(renderer_)) {
-            wlr_renderer_destroy(renderer_);
-            renderer_ = render::create_pixman_renderer(backend_);
-        }
-        break;
-    }
-    if (renderer_ == nullptr) {
-        LOG_ERROR(render, "cannot create the %s renderer", to_string(options_.renderer));
-        return false;
-    }
-    LOG_INFO(render, "renderer: %s", render::renderer_description(renderer_));
-    std::string no_fences;
-    render_fences_ = render::RenderFences::create(renderer_, no_fences);
-    if (render_fences_ == nullptr && wlr_renderer_is_gles2(renderer_)) {
-        LOG_ERROR(render, "no render-done fences (%s): frames may reach the output before they are drawn",
-                  no_fences.c_str());
-    } else if (render_fences_ != nullptr) {
-        LOG_INFO(render, "render-done fences: %s",
-                 render_fences_->native()
-                     ? "sync_files, put into each frame's buffer for the display and readers to wait on"
-                     : "EGL fences without sync_files (no EGL_ANDROID_native_fence_sync); each frame is "
-                       "committed once the renderer has finished it");
-    }
-
-    // Dumb buffers labelled LINEAR where asked, or no cursor plane takes
-    // them (render/linear_dumb_allocator.hpp).
-    allocator_ = render::with_linear_dumb_buffers(renderer_, wlr_allocator_autocreate(backend_, renderer_));
-    if (allocator_ == nullptr) {
-        LOG_ERROR(render, "cannot create a buffer allocator for this backend and renderer");
-        return false;
-    }
-    return true;
-}
-
 void Server::create_globals() {
     create_buffer_globals();
 
-    compositor_ = wlr_compositor_create(display_, renderer_);
+    compositor_ = wlr_compositor_create(display_, renderer());
     wlr_data_device_manager_create(display_);
     wlr_primary_selection_v1_device_manager_create(display_);
 
@@ -226,6 +107,7 @@ void Server::create_globals() {
     scene_ = wlr_scene_create();
     wlr_scene_attach_output_layout(scene_, output_layout_);
     view_layer_ = &wlr_scene_tree_create(&scene_->node)->node;
+    desktop_ = std::make_unique<Desktop>(view_layer_, output_layout_, dmabuf_feedback_.get());
 
     presentation_ = std::make_unique<Presentation>(display_);
     viewporter_ = std::make_unique<Viewporter>(display_);
@@ -235,11 +117,13 @@ void Server::create_globals() {
     xdg_shell_ = wlr_xdg_shell_create(display_);
     new_xdg_surface_.connect(&xdg_shell_->events.new_surface,
                              [this](void *data) { on_new_xdg_surface(static_cast<wlr_xdg_surface *>(data)); });
-    new_output_.connect(&backend_->events.new_output,
+    new_output_.connect(&backend_->wlr()->events.new_output,
                         [this](void *data) { on_new_output(static_cast<wlr_output *>(data)); });
 
-    seat_ = std::make_unique<Seat>(*this);
-    client_log_ = std::make_unique<ClientLog>(display_);
+    seat_ = std::make_unique<Seat>(display_, backend(), output_layout_, scene_, *desktop_,
+                                   [this](int exit_code) { terminate(exit_code); });
+    desktop_->attach_seat(seat_.get());
+    clients_ = std::make_unique<Clients>(display_);
     create_sync_globals();
 
     if (options_.xwayland) {
@@ -252,9 +136,8 @@ void Server::create_globals() {
             wlr_xwayland_set_seat(xwayland_, seat_->wlr());
             new_xwayland_surface_.connect(&xwayland_->events.new_surface, [this](void *data) {
                 auto *xsurface = static_cast<wlr_xwayland_surface *>(data);
-                views_.push_back(std::make_unique<XwaylandView>(*this, xsurface));
+                desktop_->add_view(std::make_unique<XwaylandView>(xsurface, *desktop_, *seat_));
             });
-            setenv("DISPLAY", xwayland_->display_name, 1);
             LOG_INFO(core, "Xwayland on DISPLAY=%s (started on first X11 client)", xwayland_->display_name);
         }
     }
@@ -267,6 +150,9 @@ Server::~Server() {
     shutting_down_ = true;
     // First, so that clients leaving now count as no --exit-when-empty.
     control_.reset();
+    if (clients_ != nullptr) {
+        clients_->set_on_empty(nullptr);
+    }
     if (display_ != nullptr) {
         wl_display_destroy_clients(display_);
     }
@@ -275,15 +161,16 @@ Server::~Server() {
     if (xwayland_ != nullptr) {
         wlr_xwayland_destroy(xwayland_);
     }
-    views_.clear();
+    if (desktop_ != nullptr) {
+        desktop_->clear_views();
+        desktop_->attach_seat(nullptr);
+    }
     // The seat lets go of input devices before the backend destroys them.
     seat_.reset();
     new_output_.disconnect();
-    if (backend_ != nullptr) {
-        // Destroys the outputs, which take themselves out of the layout,
-        // the scene and the presentation bookkeeping on the way.
-        wlr_backend_destroy(backend_);
-    }
+    // Destroys the outputs, which take themselves out of the layout, the
+    // scene and the presentation bookkeeping on the way.
+    backend_.reset();
     outputs_.clear();
     presentation_.reset();
     viewporter_.reset();
@@ -291,7 +178,7 @@ Server::~Server() {
     gate_.reset();
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
-    client_log_.reset();
+    clients_.reset();
     // After everything that waits on it: outputs, the gate, the protocols.
     sync_.reset();
     new_xdg_surface_.disconnect();
@@ -302,12 +189,7 @@ Server::~Server() {
     if (scene_ != nullptr) {
         wlr_scene_node_destroy(&scene_->node);
     }
-    if (allocator_ != nullptr) {
-        wlr_allocator_destroy(allocator_);
-    }
-    if (renderer_ != nullptr) {
-        wlr_renderer_destroy(renderer_);
-    }
+    renderer_.reset();
     if (sigint_ != nullptr) {
         wl_event_source_remove(sigint_);
     }
@@ -324,7 +206,7 @@ void Server::create_buffer_globals() {
     // global: sluice sets per-surface feedback on it.
     wl_display_init_shm(display_);
     size_t count = 0;
-    const uint32_t *formats = wlr_renderer_get_shm_texture_formats(renderer_, &count);
+    const uint32_t *formats = wlr_renderer_get_shm_texture_formats(renderer(), &count);
     for (size_t i = 0; formats != nullptr && i < count; ++i) {
         // ARGB8888 and XRGB8888 are always there, and are the two whose
         // wl_shm codes differ from their DRM fourcc.
@@ -332,18 +214,18 @@ void Server::create_buffer_globals() {
             wl_display_add_shm_format(display_, formats[i]);
         }
     }
-    if (wlr_renderer_get_dmabuf_texture_formats(renderer_) == nullptr || wlr_renderer_get_drm_fd(renderer_) < 0) {
+    if (wlr_renderer_get_dmabuf_texture_formats(renderer()) == nullptr || wlr_renderer_get_drm_fd(renderer()) < 0) {
         LOG_INFO(render, "linux-dmabuf not offered: the renderer has no DRM device to import dma-bufs with");
         return;
     }
     // wl_drm too, for the EGL clients of older Mesa that still look for it.
-    wlr_drm_create(display_, renderer_);
-    linux_dmabuf_ = wlr_linux_dmabuf_v1_create(display_, renderer_);
+    wlr_drm_create(display_, renderer());
+    linux_dmabuf_ = wlr_linux_dmabuf_v1_create(display_, renderer());
     if (linux_dmabuf_ == nullptr) {
         LOG_ERROR(render, "cannot create the linux-dmabuf global");
         return;
     }
-    dmabuf_feedback_ = std::make_unique<DmabufFeedback>(linux_dmabuf_, renderer_);
+    dmabuf_feedback_ = std::make_unique<DmabufFeedback>(linux_dmabuf_, renderer());
     LOG_INFO(render, "linux-dmabuf v4 offered: the renderer imports dma-bufs");
 }
 
@@ -353,7 +235,7 @@ void Server::create_sync_globals() {
     // sync_files need nothing but the kernel's sync_file support, which
     // every kernel sluice runs on has.
     explicit_sync_v1_ = std::make_unique<protocols::LinuxExplicitSyncV1>(display_);
-    if (auto device = find_sync_device(options_.sync_device, wlr_renderer_get_drm_fd(renderer_))) {
+    if (auto device = find_sync_device(options_.sync_device, wlr_renderer_get_drm_fd(renderer()))) {
         syncobj_manager_ = std::make_unique<protocols::LinuxDrmSyncobjManager>(display_, std::move(device));
     }
     gate_->set_protocols(syncobj_manager_.get(), explicit_sync_v1_.get());
@@ -361,18 +243,17 @@ void Server::create_sync_globals() {
 
 void Server::on_new_output(wlr_output *output) {
     LOG_INFO(output, "new output %s", output->name);
-    outputs_.push_back(std::make_unique<Output>(*this, output));
+    OutputContext context{renderer(),      allocator(),   scene_, output_layout_, wlr_backend_get_session(backend()),
+                          *presentation_, renderer_->fences(), sync_->dmabuf_fences(), options_.mode};
+    outputs_.push_back(std::make_unique<Output>(output, context, [this](Output *gone) { remove_output(gone); }));
+    desktop_->output_added(outputs_.back().get());
 }
 
 void Server::remove_output(Output *output) {
     LOG_INFO(output, "output %s removed", output->wlr()->name);
-    for (auto &view : views_) {
-        if (view->fullscreen_output() == output->wlr()) {
-            set_fullscreen(view.get(), false);
-        }
-    }
+    desktop_->output_removed(output);
     erase_owned(outputs_, output);
-    if (outputs_.empty() && !shutting_down_ && (wlr_backend_is_wl(backend_) || wlr_backend_is_x11(backend_))) {
+    if (outputs_.empty() && !shutting_down_ && backend_->nested()) {
         // Nested: the last window closing is the user closing sluice.
         LOG_INFO(core, "the last nested output closed; exiting");
         terminate(0);
@@ -399,268 +280,16 @@ void Server::on_new_xdg_surface(wlr_xdg_surface *surface) {
         return;
     }
     if (surface->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL) {
-        views_.push_back(std::make_unique<XdgView>(*this, surface));
+        desktop_->add_view(std::make_unique<XdgView>(surface, *desktop_, *seat_));
     }
 }
 
-void Server::remove_view(View *view) {
-    seat_->forget_view(view);
-    erase_owned(views_, view);
-    update_occlusion();
-}
+std::list<std::unique_ptr<View>> &Server::views() { return desktop_->views(); }
 
-void Server::view_unmapped(View *view) {
-    seat_->forget_view(view);
-    update_occlusion();
-    if (seat_->wlr()->keyboard_state.focused_surface == view->surface()) {
-        seat_->focus_surface(nullptr);
-        // Focus goes back to the topmost window still on screen.
-        for (auto &other : views_) {
-            if (other.get() != view && other->mapped()) {
-                focus_view(other.get());
-                break;
-            }
-        }
-    }
-}
-
-wlr_output *Server::output_of(const View *view) const {
-    wlr_box geo = view->geometry();
-    wlr_output *output =
-        wlr_output_layout_output_at(output_layout_, view->x() + geo.width / 2.0, view->y() + geo.height / 2.0);
-    return output != nullptr ? output : (outputs_.empty() ? nullptr : outputs_.front()->wlr());
-}
-
-void Server::set_fullscreen(View *view, bool fullscreen, wlr_output *output) {
-    if (fullscreen == view->fullscreen()) {
-        return;
-    }
-    if (fullscreen) {
-        wlr_output *target = output != nullptr ? output : output_of(view);
-        wlr_box *box = target != nullptr ? wlr_output_layout_get_box(output_layout_, target) : nullptr;
-        if (box == nullptr) {
-            return;
-        }
-        if (!view->maximized()) {
-            wlr_box geo = view->geometry();
-            view->restore_box_ = {view->x(), view->y(), geo.width, geo.height};
-        }
-        view->fullscreen_output_ = target;
-        view->set_fullscreen_state(true);
-        view->request_size(box->width, box->height);
-        view->move_to(box->x, box->y);
-        LOG_INFO(view, "'%s' fullscreen on %s", view->title().c_str(), target->name);
-        focus_view(view);
-        if (dmabuf_feedback_) {
-            dmabuf_feedback_->update(*view);
-        }
-    } else {
-        view->fullscreen_output_ = nullptr;
-        view->set_fullscreen_state(false);
-        if (view->maximized()) {
-            view->maximized_ = false;
-            set_maximized(view, true);
-        } else {
-            const wlr_box &restore = view->restore_box();
-            view->request_size(restore.width, restore.height);
-            view->move_to(restore.x, restore.y);
-        }
-        LOG_INFO(view, "'%s' left fullscreen", view->title().c_str());
-        if (dmabuf_feedback_) {
-            dmabuf_feedback_->update(*view);
-        }
-    }
-    update_occlusion();
-}
-
-void Server::set_maximized(View *view, bool maximized) {
-    if (maximized == view->maximized()) {
-        return;
-    }
-    view->maximized_ = maximized;
-    view->set_maximized_state(maximized);
-    if (view->fullscreen()) {
-        return; // applied when fullscreen ends
-    }
-    if (maximized) {
-        wlr_output *target = output_of(view);
-        wlr_box *box = target != nullptr ? wlr_output_layout_get_box(output_layout_, target) : nullptr;
-        if (box == nullptr) {
-            return;
-        }
-        wlr_box geo = view->geometry();
-        view->restore_box_ = {view->x(), view->y(), geo.width, geo.height};
-        view->request_size(box->width, box->height);
-        view->move_to(box->x, box->y);
-    } else {
-        const wlr_box &restore = view->restore_box();
-        view->request_size(restore.width, restore.height);
-        view->move_to(restore.x, restore.y);
-    }
-}
-
-void Server::update_occlusion() {
-    auto area_of = [](const View &view) {
-        wlr_box geo = view.geometry();
-        return wlr_box{view.x(), view.y(), geo.width, geo.height};
-    };
-    std::vector<View *> occluded;
-    for (auto &output : outputs_) {
-        wlr_box box = output->layout_box();
-        // The topmost window on this output decides.
-        View *top = nullptr;
-        for (auto &view : views_) {
-            wlr_box area = area_of(*view);
-            wlr_box overlap{};
-            if (view->mapped() && wlr_box_intersection(&overlap, &area, &box)) {
-                top = view.get();
-                break;
-            }
-        }
-        bool cover = top != nullptr && top->fullscreen_output() == output->wlr();
-        output->set_background_visible(!cover);
-        if (!cover) {
-            continue;
-        }
-        for (auto &view : views_) {
-            wlr_box area = area_of(*view);
-            wlr_box overlap{};
-            if (view.get() != top && wlr_box_intersection(&overlap, &area, &box) && overlap.width == area.width &&
-                overlap.height == area.height) {
-                occluded.push_back(view.get());
-            }
-        }
-    }
-    for (auto &view : views_) {
-        view->set_occluded(std::find(occluded.begin(), occluded.end(), view.get()) != occluded.end());
-    }
-}
-
-void Server::focus_view(View *view) {
-    if (view == nullptr || !view->mapped()) {
-        return;
-    }
-    wlr_surface *previous = seat_->wlr()->keyboard_state.focused_surface;
-    if (previous == view->surface()) {
-        return;
-    }
-    for (auto &other : views_) {
-        if (other.get() != view && other->mapped() && other->surface() == previous) {
-            other->set_activated(false);
-        }
-    }
-    // Topmost first: move the view to the front of the list and the scene.
-    for (auto it = views_.begin(); it != views_.end(); ++it) {
-        if (it->get() == view) {
-            views_.splice(views_.begin(), views_, it);
-            break;
-        }
-    }
-    wlr_scene_node_raise_to_top(view->node());
-    view->set_activated(true);
-    seat_->focus_surface(view->surface());
-    update_occlusion();
-}
-
-void Server::cycle_focus() {
-    // The bottom-most mapped window comes to the top.
-    for (auto it = views_.rbegin(); it != views_.rend(); ++it) {
-        if ((*it)->mapped() && it->get() != views_.front().get()) {
-            focus_view(it->get());
-            return;
-        }
-    }
-}
-
-void Server::close_focused_view() {
-    wlr_surface *focused = seat_->wlr()->keyboard_state.focused_surface;
-    for (auto &view : views_) {
-        if (view->mapped() && view->surface() == focused) {
-            view->close();
-            return;
-        }
-    }
-}
-
-View *Server::view_at(double lx, double ly, wlr_surface **surface, double *sx, double *sy) {
-    *surface = nullptr;
-    wlr_scene_node *node = wlr_scene_node_at(view_layer_, lx, ly, sx, sy);
-    if (node == nullptr || node->type != WLR_SCENE_NODE_SURFACE) {
-        return nullptr;
-    }
-    *surface = wlr_scene_surface_from_node(node)->surface;
-    // Walk up to the node a view put its pointer on.
-    while (node != nullptr && node->data == nullptr) {
-        node = node->parent;
-    }
-    return node != nullptr ? static_cast<View *>(node->data) : nullptr;
-}
+void Server::focus_view(View *view) { desktop_->focus_view(view); }
 
 bool Server::surface_position(wlr_surface *surface, int &lx, int &ly) const {
-    struct Search {
-        wlr_surface *wanted;
-        int sx = 0, sy = 0;
-        bool found = false;
-    } search{surface};
-    for (const auto &view : views_) {
-        if (view->node() == nullptr) {
-            continue;
-        }
-        wlr_scene_node_for_each_surface(
-            view->node(),
-            [](wlr_surface *candidate, int sx, int sy, void *data) {
-                auto *s = static_cast<Search *>(data);
-                if (candidate == s->wanted && !s->found) {
-                    s->found = true;
-                    s->sx = sx;
-                    s->sy = sy;
-                }
-            },
-            &search);
-        if (search.found) {
-            // The iterator's coordinates already include the view node's
-            // own position: only its parent's is missing.
-            int nx = 0, ny = 0;
-            if (view->node()->parent != nullptr) {
-                wlr_scene_node_coords(view->node()->parent, &nx, &ny);
-            }
-            lx = nx + search.sx;
-            ly = ny + search.sy;
-            return true;
-        }
-    }
-    return false;
-}
-
-void Server::initial_position(int width, int height, int &x, int &y) const {
-    wlr_box box{};
-    if (!outputs_.empty()) {
-        box = outputs_.front()->layout_box();
-    }
-    x = box.x + (box.width - width) / 2;
-    y = box.y + (box.height - height) / 2;
-    // Cascade: a window exactly on top of another would hide it. A cascade
-    // that would leave the output starts again from its top-left corner
-    // (one step further in each round), so every window stays on screen
-    // and keeps getting frames.
-    int round = 0;
-    bool occupied = true;
-    while (occupied && round < 64) {
-        occupied = false;
-        for (const auto &view : views_) {
-            if (view->mapped() && view->x() == x && view->y() == y) {
-                x += 32;
-                y += 32;
-                occupied = true;
-                break;
-            }
-        }
-        if (occupied && (x + width > box.x + box.width || y + height > box.y + box.height)) {
-            ++round;
-            x = box.x + 32 * (round - 1) % std::max(1, box.width - width);
-            y = box.y;
-        }
-    }
+    return desktop_->surface_position(surface, lx, ly);
 }
 
 bool Server::open_socket() {
@@ -683,42 +312,9 @@ bool Server::open_socket() {
     return true;
 }
 
-void Server::add_configured_outputs() {
-    // Headless and nested backends make outputs on request; a session's
-    // outputs are the connectors that are there.
-    auto add = [](wlr_backend *backend, void *data) {
-        auto *self = static_cast<Server *>(data);
-        int count = self->options_.outputs;
-        const Mode mode = self->options_.mode.value_or(Mode{});
-        for (int i = 0; i < count; ++i) {
-            if (wlr_backend_is_headless(backend)) {
-                wlr_headless_add_output(backend, mode.width, mode.height);
-            } else if (wlr_backend_is_wl(backend)) {
-                wlr_wl_output_create(backend);
-            } else if (wlr_backend_is_x11(backend)) {
-                wlr_x11_output_create(backend);
-            } else {
-                return;
-            }
-        }
-    };
-    if (wlr_backend_is_multi(backend_)) {
-        wlr_multi_for_each_backend(backend_, add, this);
-    } else {
-        add(backend_, this);
-    }
-}
-
 void Server::announce_ready() {
     LOG_INFO(core, "serving on WAYLAND_DISPLAY=%s with %zu output(s)", socket_.c_str(), outputs_.size());
-    if (options_.ready_fd < 0) {
-        return;
-    }
-    std::string line = socket_ + "\n";
-    if (write(options_.ready_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-        LOG_ERROR(core, "--ready-fd %d: cannot write the socket name", options_.ready_fd);
-    }
-    close(options_.ready_fd);
+    (void)ready_fd_.announce(socket_); // logged; sluice serves either way
 }
 
 int Server::run() {
@@ -728,17 +324,14 @@ int Server::run() {
         if (!open_socket()) {
             return 1;
         }
-        // Nested backends read WAYLAND_DISPLAY/DISPLAY when created, which was
-        // before this point, so overwriting them now is safe.
-        setenv("WAYLAND_DISPLAY", socket_.c_str(), 1);
     }
 
     LOG_INFO(core, "starting the %s backend", to_string(options_.backend));
-    if (!wlr_backend_start(backend_)) {
+    if (!wlr_backend_start(backend_->wlr())) {
         LOG_ERROR(core, "cannot start the backend");
         return 1;
     }
-    add_configured_outputs();
+    backend_->add_configured_outputs(options_.outputs, options_.mode.value_or(Mode{}));
     if (outputs_.empty()) {
         LOG_INFO(core, "no outputs yet; clients can connect and will be shown when one appears");
     }
@@ -748,7 +341,21 @@ int Server::run() {
     announce_ready();
 
     if (!options_.startup.empty()) {
-        startup_ = std::make_unique<Startup>(*this, options_.startup, options_.exit_with_startup);
+        std::function<void(int)> on_exit;
+        if (options_.exit_with_startup) {
+            on_exit = [this](int status) { terminate(status); };
+        }
+        // Its clients find sluice here; sluice's own environment stays as
+        // it was (nested backends read it when they were created).
+        std::vector<std::string> environment;
+        if (!socket_.empty()) {
+            environment.push_back("WAYLAND_DISPLAY=" + socket_);
+        }
+        if (xwayland_ != nullptr) {
+            environment.push_back(std::string("DISPLAY=") + xwayland_->display_name);
+        }
+        startup_ = std::make_unique<Startup>(event_loop(), options_.startup, std::move(environment),
+                                             options_.inherited_fd_limit, std::move(on_exit));
         if (!startup_->spawn() && options_.exit_with_startup) {
             return 1;
         }

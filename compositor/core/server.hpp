@@ -6,7 +6,10 @@
 #include <memory>
 
 #include "common/listener.hpp"
+#include "compositor/core/backend.hpp"
 #include "compositor/core/options.hpp"
+#include "compositor/core/ready_fd.hpp"
+#include "compositor/core/renderer.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice::render {
@@ -28,8 +31,9 @@ namespace control {
 class Control;
 } // namespace control
 
-class ClientLog;
+class Clients;
 class CommitGate;
+class Desktop;
 class DmabufFeedback;
 class Presentation;
 class Output;
@@ -42,7 +46,9 @@ class Server {
 public:
     // Builds everything up to, not including, starting the backend. Logs
     // the reason and returns null when something essential is missing.
-    static std::unique_ptr<Server> create(const Options &options);
+    // `ready_fd` (--ready-fd, owned from here on) hears the socket name
+    // once sluice serves.
+    static std::unique_ptr<Server> create(const Options &options, sync::UniqueFd ready_fd = {});
     ~Server();
 
     Server(const Server &) = delete;
@@ -56,69 +62,44 @@ public:
     const Options &options() const { return options_; }
     wl_display *display() const { return display_; }
     wl_event_loop *event_loop() const { return wl_display_get_event_loop(display_); }
-    wlr_backend *backend() const { return backend_; }
-    wlr_renderer *renderer() const { return renderer_; }
-    wlr_allocator *allocator() const { return allocator_; }
-    // How a composited frame's end is known (null: pixman, done on return).
-    const render::RenderFences *render_fences() const { return render_fences_.get(); }
+    wlr_backend *backend() const { return backend_ != nullptr ? backend_->wlr() : nullptr; }
+    wlr_renderer *renderer() const { return renderer_ != nullptr ? renderer_->wlr() : nullptr; }
+    wlr_allocator *allocator() const { return renderer_ != nullptr ? renderer_->allocator() : nullptr; }
     wlr_scene *scene() const { return scene_; }
     wlr_output_layout *output_layout() const { return output_layout_; }
-    wlr_scene_node *view_layer() const { return view_layer_; }
     Seat &seat() const { return *seat_; }
     CommitGate &gate() const { return *gate_; }
-    sync::SyncContext &sync() const { return *sync_; }
-    Presentation &presentation() const { return *presentation_; }
 
-    // Windows, topmost first.
-    std::list<std::unique_ptr<View>> &views() { return views_; }
-    void remove_view(View *view);
-    // Moves focus and any grab away from a view that just left the screen.
-    void view_unmapped(View *view);
+    // Window management. The forwarders below are what control/ calls.
+    Desktop &desktop() const { return *desktop_; }
+    // Who is connected; control/ will move onto it.
+    Clients &clients() const { return *clients_; }
+    std::list<std::unique_ptr<View>> &views();
     void focus_view(View *view);
-    void cycle_focus();
-    // Grants or ends fullscreen (on `output`, or the one the view is on)
-    // and maximized; both restore the window's previous box when ended.
-    void set_fullscreen(View *view, bool fullscreen, wlr_output *output = nullptr);
-    void set_maximized(View *view, bool maximized);
-    // A fullscreen window on top of its output hides what is under it
-    // there, background included: the scene can then scan it out as it is.
-    void update_occlusion();
-    void close_focused_view();
-    // The view and surface under a layout point, if any.
-    View *view_at(double lx, double ly, wlr_surface **surface, double *sx, double *sy);
-    // Where a surface shown in the scene sits in the layout.
     bool surface_position(wlr_surface *surface, int &lx, int &ly) const;
-    // Where a newly mapped window of this size goes.
-    void initial_position(int width, int height, int &x, int &y) const;
 
-    void remove_output(Output *output);
-    // The output a view mostly sits on (or the first one).
-    wlr_output *output_of(const View *view) const;
     const std::list<std::unique_ptr<Output>> &outputs() const { return outputs_; }
 
 private:
-    explicit Server(const Options &options);
+    Server(const Options &options, sync::UniqueFd ready_fd);
     bool init();
-    bool create_backend();
-    bool create_renderer();
     void create_globals();
     void create_sync_globals();
     void create_buffer_globals();
-    void add_configured_outputs();
     void on_new_output(wlr_output *output);
+    void remove_output(Output *output);
     void on_new_xdg_surface(wlr_xdg_surface *surface);
     bool open_socket();
     void announce_ready();
 
     const Options options_;
+    ReadyFd ready_fd_;
     int exit_code_ = 0;
     bool shutting_down_ = false;
 
     wl_display *display_ = nullptr;
-    wlr_backend *backend_ = nullptr;
-    wlr_renderer *renderer_ = nullptr;
-    wlr_allocator *allocator_ = nullptr;
-    std::unique_ptr<render::RenderFences> render_fences_;
+    std::unique_ptr<Backend> backend_;
+    std::unique_ptr<Renderer> renderer_;
     wlr_compositor *compositor_ = nullptr;
     wlr_scene *scene_ = nullptr;
     wlr_scene_node *view_layer_ = nullptr;
@@ -128,7 +109,7 @@ private:
     std::string socket_;
 
     std::list<std::unique_ptr<Output>> outputs_;
-    std::list<std::unique_ptr<View>> views_;
+    std::unique_ptr<Desktop> desktop_;
     std::unique_ptr<Seat> seat_;
     std::unique_ptr<sync::SyncContext> sync_;
     std::unique_ptr<CommitGate> gate_;
@@ -138,7 +119,7 @@ private:
     std::unique_ptr<DmabufFeedback> dmabuf_feedback_;
     std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
     std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
-    std::unique_ptr<ClientLog> client_log_;
+    std::unique_ptr<Clients> clients_;
     std::unique_ptr<Startup> startup_;
     // sluicectl's control socket, virtual input, --exit-when-empty.
     std::unique_ptr<control::Control> control_;
@@ -146,7 +127,6 @@ private:
     Listener new_output_;
     Listener new_xdg_surface_;
     Listener new_xwayland_surface_;
-    Listener xwayland_ready_;
     wl_event_source *sigint_ = nullptr;
     wl_event_source *sigterm_ = nullptr;
 };

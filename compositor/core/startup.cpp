@@ -1,18 +1,20 @@
 #include "compositor/core/startup.hpp"
 
 #include <csignal>
+#include <string_view>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.hpp"
-#include "compositor/core/server.hpp"
 
 namespace sluice {
 
-Startup::Startup(Server &server, std::string command, bool exit_with_it)
-    : server_(server), command_(std::move(command)), exit_with_it_(exit_with_it) {
-    sigchld_ = wl_event_loop_add_signal(server_.event_loop(), SIGCHLD, &Startup::on_sigchld, this);
+Startup::Startup(wl_event_loop *loop, std::string command, std::vector<std::string> environment,
+                 unsigned long inherited_fd_limit, std::function<void(int)> on_exit)
+    : command_(std::move(command)), environment_(std::move(environment)), inherited_fd_limit_(inherited_fd_limit),
+      on_exit_(std::move(on_exit)) {
+    sigchld_ = wl_event_loop_add_signal(loop, SIGCHLD, &Startup::on_sigchld, this);
 }
 
 Startup::~Startup() {
@@ -34,6 +36,29 @@ Startup::~Startup() {
 }
 
 bool Startup::spawn() {
+    // Built before fork: between fork and exec only async-signal-safe calls
+    // are allowed (other threads may hold malloc's lock), so the child
+    // cannot setenv.
+    std::vector<std::string> environment = environment_;
+    for (char **entry = environ; *entry != nullptr; ++entry) {
+        std::string_view variable(*entry);
+        std::string_view name = variable.substr(0, variable.find('='));
+        bool replaced = false;
+        for (const std::string &own : environment_) {
+            replaced = replaced || (own.size() > name.size() && own.compare(0, name.size(), name) == 0 &&
+                                    own[name.size()] == '=');
+        }
+        if (!replaced) {
+            environment.emplace_back(variable);
+        }
+    }
+    std::vector<char *> envp;
+    for (std::string &variable : environment) {
+        envp.push_back(variable.data());
+    }
+    envp.push_back(nullptr);
+    const char *argv[] = {"/bin/sh", "-c", command_.c_str(), nullptr};
+
     pid_t pid = fork();
     if (pid < 0) {
         LOG_ERROR(core, "cannot start '%s': fork failed", command_.c_str());
@@ -47,13 +72,13 @@ bool Startup::spawn() {
         sigprocmask(SIG_UNBLOCK, &all, nullptr);
         setsid();
         // The limit sluice raised for itself is not the command's to inherit.
-        if (unsigned long limit = server_.options().inherited_fd_limit; limit != 0) {
+        if (unsigned long limit = inherited_fd_limit_; limit != 0) {
             rlimit original{};
             getrlimit(RLIMIT_NOFILE, &original);
             original.rlim_cur = limit;
             setrlimit(RLIMIT_NOFILE, &original);
         }
-        execl("/bin/sh", "/bin/sh", "-c", command_.c_str(), static_cast<char *>(nullptr));
+        execve("/bin/sh", const_cast<char *const *>(argv), envp.data());
         _exit(127);
     }
     pid_ = pid;
@@ -78,8 +103,8 @@ void Startup::reap() {
     pid_ = -1;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     LOG_INFO(core, "startup command '%s' exited with status %d", command_.c_str(), code);
-    if (exit_with_it_) {
-        server_.terminate(code);
+    if (on_exit_) {
+        on_exit_(code);
     }
 }
 

@@ -8,7 +8,7 @@
 #include "compositor/input/input_device.hpp"
 #include "compositor/input/libinput_resume.hpp"
 #include "common/log.hpp"
-#include "compositor/core/server.hpp"
+#include "compositor/shell/desktop.hpp"
 #include "compositor/shell/view.hpp"
 
 namespace sluice {
@@ -30,91 +30,93 @@ uint32_t now_msec() {
 
 } // namespace
 
-Seat::Seat(Server &server)
-    : server_(server), seat_(wlr_seat_create(server.display(), "seat0")), cursor_(wlr_cursor_create()) {
-    wlr_cursor_attach_output_layout(cursor_, server_.output_layout());
+Seat::Seat(wl_display *display, wlr_backend *backend, wlr_output_layout *layout, wlr_scene *scene, Desktop &desktop,
+           std::function<void(int)> terminate)
+    : backend_(backend), scene_(scene), desktop_(desktop), terminate_(std::move(terminate)),
+      seat_(wlr_seat_create(display, "seat0")), cursor_(wlr_cursor_create()) {
+    wlr_cursor_attach_output_layout(cursor_.get(), layout);
 
     const char *theme = getenv("XCURSOR_THEME");
     const char *size_text = getenv("XCURSOR_SIZE");
     int size = size_text != nullptr ? atoi(size_text) : 24;
-    cursor_theme_ = wlr_xcursor_manager_create(theme, size > 0 ? size : 24);
-    wlr_xcursor_manager_load(cursor_theme_, 1);
+    cursor_theme_.reset(wlr_xcursor_manager_create(theme, size > 0 ? size : 24));
+    wlr_xcursor_manager_load(cursor_theme_.get(), 1);
 
-    new_input_.connect(&server_.backend()->events.new_input,
+    new_input_.connect(&backend_->events.new_input,
                        [this](void *data) { on_new_input(static_cast<wlr_input_device *>(data)); });
     libinput_resume_ =
-        std::make_unique<LibinputResume>(server_.backend(), wlr_backend_get_session(server_.backend()));
+        std::make_unique<LibinputResume>(backend_, wlr_backend_get_session(backend_));
 
     cursor_motion_.connect(&cursor_->events.motion, [this](void *data) {
         auto *event = static_cast<wlr_event_pointer_motion *>(data);
-        wlr_cursor_move(cursor_, event->device, event->delta_x, event->delta_y);
+        wlr_cursor_move(cursor_.get(), event->device, event->delta_x, event->delta_y);
         on_motion(event->time_msec);
     });
     cursor_motion_absolute_.connect(&cursor_->events.motion_absolute, [this](void *data) {
         auto *event = static_cast<wlr_event_pointer_motion_absolute *>(data);
-        wlr_cursor_warp_absolute(cursor_, event->device, event->x, event->y);
+        wlr_cursor_warp_absolute(cursor_.get(), event->device, event->x, event->y);
         on_motion(event->time_msec);
     });
     cursor_button_.connect(&cursor_->events.button,
                            [this](void *data) { on_button(static_cast<wlr_event_pointer_button *>(data)); });
     cursor_axis_.connect(&cursor_->events.axis, [this](void *data) {
         auto *event = static_cast<wlr_event_pointer_axis *>(data);
-        wlr_seat_pointer_notify_axis(seat_, event->time_msec, event->orientation, event->delta,
+        wlr_seat_pointer_notify_axis(seat_.get(), event->time_msec, event->orientation, event->delta,
                                      event->delta_discrete, event->source);
     });
-    cursor_frame_.connect(&cursor_->events.frame, [this](void *) { wlr_seat_pointer_notify_frame(seat_); });
+    cursor_frame_.connect(&cursor_->events.frame, [this](void *) { wlr_seat_pointer_notify_frame(seat_.get()); });
 
     touch_down_.connect(&cursor_->events.touch_down, [this](void *data) {
         auto *event = static_cast<wlr_event_touch_down *>(data);
         double lx = 0, ly = 0, sx = 0, sy = 0;
-        wlr_cursor_absolute_to_layout_coords(cursor_, event->device, event->x, event->y, &lx, &ly);
+        wlr_cursor_absolute_to_layout_coords(cursor_.get(), event->device, event->x, event->y, &lx, &ly);
         wlr_surface *surface = nullptr;
-        View *view = server_.view_at(lx, ly, &surface, &sx, &sy);
+        View *view = desktop_.view_at(lx, ly, &surface, &sx, &sy);
         if (surface == nullptr) {
             return;
         }
         if (view != nullptr && view->mapped()) {
-            server_.focus_view(view);
+            desktop_.focus_view(view);
         }
-        wlr_seat_touch_notify_down(seat_, surface, event->time_msec, event->touch_id, sx, sy);
+        wlr_seat_touch_notify_down(seat_.get(), surface, event->time_msec, event->touch_id, sx, sy);
     });
     touch_up_.connect(&cursor_->events.touch_up, [this](void *data) {
         auto *event = static_cast<wlr_event_touch_up *>(data);
-        wlr_seat_touch_notify_up(seat_, event->time_msec, event->touch_id);
+        wlr_seat_touch_notify_up(seat_.get(), event->time_msec, event->touch_id);
     });
     touch_motion_.connect(&cursor_->events.touch_motion, [this](void *data) {
         auto *event = static_cast<wlr_event_touch_motion *>(data);
-        wlr_touch_point *point = wlr_seat_touch_get_point(seat_, event->touch_id);
+        wlr_touch_point *point = wlr_seat_touch_get_point(seat_.get(), event->touch_id);
         if (point == nullptr || point->surface == nullptr) {
             return;
         }
         double lx = 0, ly = 0;
-        wlr_cursor_absolute_to_layout_coords(cursor_, event->device, event->x, event->y, &lx, &ly);
+        wlr_cursor_absolute_to_layout_coords(cursor_.get(), event->device, event->x, event->y, &lx, &ly);
         // Touch points stay with the surface they went down on, wherever
         // the finger goes: coordinates are relative to that surface.
         int surface_x = 0, surface_y = 0;
-        if (!server_.surface_position(point->surface, surface_x, surface_y)) {
+        if (!desktop_.surface_position(point->surface, surface_x, surface_y)) {
             return;
         }
         double sx = lx - surface_x, sy = ly - surface_y;
-        wlr_seat_touch_notify_motion(seat_, event->time_msec, event->touch_id, sx, sy);
+        wlr_seat_touch_notify_motion(seat_.get(), event->time_msec, event->touch_id, sx, sy);
     });
-    touch_frame_.connect(&cursor_->events.touch_frame, [this](void *) { wlr_seat_touch_notify_frame(seat_); });
+    touch_frame_.connect(&cursor_->events.touch_frame, [this](void *) { wlr_seat_touch_notify_frame(seat_.get()); });
 
     request_set_cursor_.connect(&seat_->events.request_set_cursor, [this](void *data) {
         auto *event = static_cast<wlr_seat_pointer_request_set_cursor_event *>(data);
         // Only the client with pointer focus may change the cursor image.
         if (event->seat_client == seat_->pointer_state.focused_client) {
-            wlr_cursor_set_surface(cursor_, event->surface, event->hotspot_x, event->hotspot_y);
+            wlr_cursor_set_surface(cursor_.get(), event->surface, event->hotspot_x, event->hotspot_y);
         }
     });
     request_set_selection_.connect(&seat_->events.request_set_selection, [this](void *data) {
         auto *event = static_cast<wlr_seat_request_set_selection_event *>(data);
-        wlr_seat_set_selection(seat_, event->source, event->serial);
+        wlr_seat_set_selection(seat_.get(), event->source, event->serial);
     });
     request_set_primary_selection_.connect(&seat_->events.request_set_primary_selection, [this](void *data) {
         auto *event = static_cast<wlr_seat_request_set_primary_selection_event *>(data);
-        wlr_seat_set_primary_selection(seat_, event->source, event->serial);
+        wlr_seat_set_primary_selection(seat_.get(), event->source, event->serial);
     });
     request_start_drag_.connect(&seat_->events.request_start_drag, [this](void *data) {
         on_request_start_drag(static_cast<wlr_seat_request_start_drag_event *>(data));
@@ -122,7 +124,7 @@ Seat::Seat(Server &server)
     start_drag_.connect(&seat_->events.start_drag, [this](void *data) { on_start_drag(static_cast<wlr_drag *>(data)); });
     // Virtual devices let clients (test harnesses, remote desktops, on-screen
     // keyboards) inject input; they join the seat like real ones.
-    virtual_keyboards_ = wlr_virtual_keyboard_manager_v1_create(server_.display());
+    virtual_keyboards_ = wlr_virtual_keyboard_manager_v1_create(display);
     new_virtual_keyboard_.connect(&virtual_keyboards_->events.new_virtual_keyboard, [this](void *data) {
         auto *keyboard = static_cast<wlr_virtual_keyboard_v1 *>(data);
         LOG_INFO(input, "new virtual keyboard");
@@ -130,7 +132,7 @@ Seat::Seat(Server &server)
             std::make_unique<Keyboard>(*this, &keyboard->input_device, Keyboard::Keymap::from_client));
         update_capabilities();
     });
-    virtual_pointers_ = wlr_virtual_pointer_manager_v1_create(server_.display());
+    virtual_pointers_ = wlr_virtual_pointer_manager_v1_create(display);
     new_virtual_pointer_.connect(&virtual_pointers_->events.new_virtual_pointer, [this](void *data) {
         auto *event = static_cast<wlr_virtual_pointer_v1_new_pointer_event *>(data);
         LOG_INFO(input, "new virtual pointer");
@@ -140,27 +142,14 @@ Seat::Seat(Server &server)
     update_capabilities();
 }
 
-Seat::~Seat() {
-    // Every listener goes before the object it listens to: the wlroots
-    // objects below are freed here, and the Listener members would only
-    // unlink themselves after this body, from freed memory.
-    for (Listener *listener :
-         {&new_input_, &cursor_motion_, &cursor_motion_absolute_, &cursor_button_, &cursor_axis_, &cursor_frame_,
-          &touch_down_, &touch_up_, &touch_motion_, &touch_frame_, &request_set_cursor_, &request_set_selection_,
-          &request_set_primary_selection_, &request_start_drag_, &start_drag_, &drag_destroy_,
-          &new_virtual_keyboard_, &new_virtual_pointer_}) {
-        listener->disconnect();
-    }
-    drag_icon_.reset();
-    devices_.clear();
-    keyboards_.clear();
-    wlr_xcursor_manager_destroy(cursor_theme_);
-    wlr_cursor_destroy(cursor_);
+Seat::~Seat() = default;
+
+void Seat::SeatDeleter::operator()(wlr_seat *seat) const {
     // wlr_seat_destroy leaves the seat's listener on its keyboard device's
     // destroy signal linked; a keyboard that outlives the seat (the backend
     // destroys devices later) would then call into freed memory.
-    wlr_seat_set_keyboard(seat_, nullptr);
-    wlr_seat_destroy(seat_);
+    wlr_seat_set_keyboard(seat, nullptr);
+    wlr_seat_destroy(seat);
 }
 
 void Seat::on_new_input(wlr_input_device *device) {
@@ -200,13 +189,13 @@ void Seat::remove_drag_icon(DragIcon *icon) {
 void Seat::on_request_start_drag(wlr_seat_request_start_drag_event *event) {
     // A drag must come from a press (or touch) the origin surface got and
     // that is still held.
-    if (wlr_seat_validate_pointer_grab_serial(seat_, event->origin, event->serial)) {
-        wlr_seat_start_pointer_drag(seat_, event->drag, event->serial);
+    if (wlr_seat_validate_pointer_grab_serial(seat_.get(), event->origin, event->serial)) {
+        wlr_seat_start_pointer_drag(seat_.get(), event->drag, event->serial);
         return;
     }
     wlr_touch_point *point = nullptr;
-    if (wlr_seat_validate_touch_grab_serial(seat_, event->origin, event->serial, &point)) {
-        wlr_seat_start_touch_drag(seat_, event->drag, event->serial, point);
+    if (wlr_seat_validate_touch_grab_serial(seat_.get(), event->origin, event->serial, &point)) {
+        wlr_seat_start_touch_drag(seat_.get(), event->drag, event->serial, point);
         return;
     }
     LOG_DEBUG(input, "refusing a drag with a stale serial %u", event->serial);
@@ -218,7 +207,7 @@ void Seat::on_request_start_drag(wlr_seat_request_start_drag_event *event) {
 
 void Seat::on_start_drag(wlr_drag *drag) {
     if (drag->icon != nullptr) {
-        drag_icon_ = std::make_unique<DragIcon>(*this, drag->icon, &server_.scene()->node, cursor_->x, cursor_->y);
+        drag_icon_ = std::make_unique<DragIcon>(*this, drag->icon, &scene_->node, cursor_->x, cursor_->y);
     }
     drag_destroy_.connect(&drag->events.destroy, [this](void *) {
         drag_destroy_.disconnect();
@@ -243,14 +232,14 @@ void Seat::update_capabilities() {
             caps |= WL_SEAT_CAPABILITY_POINTER;
         }
     }
-    wlr_seat_set_capabilities(seat_, caps);
+    wlr_seat_set_capabilities(seat_.get(), caps);
     // Losing the last keyboard (a paused session's libinput removes every
     // device, unplugging does too) takes the keyboard focus with it. When a
     // keyboard comes back, the window that had focus (the topmost) gets it
     // again, or nothing would receive keys until the next click.
     if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) != 0 && seat_->keyboard_state.focused_surface == nullptr &&
-        !server_.views().empty() && server_.views().front()->mapped()) {
-        focus_surface(server_.views().front()->surface());
+        !desktop_.views().empty() && desktop_.views().front()->mapped()) {
+        focus_surface(desktop_.views().front()->surface());
     }
 }
 
@@ -258,7 +247,7 @@ bool Seat::handle_binding(xkb_keysym_t sym, uint32_t modifiers) {
     // Ctrl+Alt+Fn: every stock keymap gives XF86Switch_VT_n for it. Only a
     // session (libseat) has VTs to switch; elsewhere the keys go through.
     if (sym >= XKB_KEY_XF86Switch_VT_1 && sym <= XKB_KEY_XF86Switch_VT_12) {
-        wlr_session *session = wlr_backend_get_session(server_.backend());
+        wlr_session *session = wlr_backend_get_session(backend_);
         if (session == nullptr) {
             return false;
         }
@@ -275,14 +264,14 @@ bool Seat::handle_binding(xkb_keysym_t sym, uint32_t modifiers) {
     switch (sym) {
     case XKB_KEY_Escape:
         LOG_INFO(input, "Alt+Escape: quitting");
-        server_.terminate(0);
+        terminate_(0);
         return true;
     case XKB_KEY_Tab:
     case XKB_KEY_ISO_Left_Tab:
-        server_.cycle_focus();
+        desktop_.cycle_focus();
         return true;
     case XKB_KEY_F4:
-        server_.close_focused_view();
+        desktop_.close_focused_view();
         return true;
     default:
         return false;
@@ -299,20 +288,20 @@ void Seat::focus_surface(wlr_surface *surface) {
     const bool around_grab = seat_->drag != nullptr;
     if (surface == nullptr) {
         if (around_grab) {
-            wlr_seat_keyboard_clear_focus(seat_);
+            wlr_seat_keyboard_clear_focus(seat_.get());
         } else {
-            wlr_seat_keyboard_notify_clear_focus(seat_);
+            wlr_seat_keyboard_notify_clear_focus(seat_.get());
         }
         return;
     }
-    wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_);
+    wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_.get());
     uint32_t *keycodes = keyboard != nullptr ? keyboard->keycodes : nullptr;
     size_t keycode_count = keyboard != nullptr ? keyboard->num_keycodes : 0;
     wlr_keyboard_modifiers *modifiers = keyboard != nullptr ? &keyboard->modifiers : nullptr;
     if (around_grab) {
-        wlr_seat_keyboard_enter(seat_, surface, keycodes, keycode_count, modifiers);
+        wlr_seat_keyboard_enter(seat_.get(), surface, keycodes, keycode_count, modifiers);
     } else {
-        wlr_seat_keyboard_notify_enter(seat_, surface, keycodes, keycode_count, modifiers);
+        wlr_seat_keyboard_notify_enter(seat_.get(), surface, keycodes, keycode_count, modifiers);
     }
 }
 
@@ -330,7 +319,7 @@ void Seat::begin_interactive(View *view, Grab grab, uint32_t edges, uint32_t ser
     // A client may only start a grab from a press it is the focus of.
     wlr_surface *focused = seat_->pointer_state.focused_surface;
     if (serial != 0 && (focused == nullptr || wlr_surface_get_root_surface(focused) != view->surface() ||
-                        !wlr_seat_validate_pointer_grab_serial(seat_, focused, serial))) {
+                        !wlr_seat_validate_pointer_grab_serial(seat_.get(), focused, serial))) {
         LOG_DEBUG(input, "ignoring a move/resize request without a matching button press");
         return;
     }
@@ -342,7 +331,7 @@ void Seat::begin_interactive(View *view, Grab grab, uint32_t edges, uint32_t ser
     grab_box_.y = view->y();
     grab_x_ = cursor_->x;
     grab_y_ = cursor_->y;
-    wlr_seat_pointer_notify_clear_focus(seat_);
+    wlr_seat_pointer_notify_clear_focus(seat_.get());
 }
 
 void Seat::process_grab_motion() {
@@ -373,16 +362,16 @@ void Seat::process_grab_motion() {
 void Seat::pointer_focus_at_cursor(uint32_t time_msec) {
     double sx = 0, sy = 0;
     wlr_surface *surface = nullptr;
-    server_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
+    desktop_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
     if (surface == nullptr) {
-        wlr_xcursor_manager_set_cursor_image(cursor_theme_, "left_ptr", cursor_);
+        wlr_xcursor_manager_set_cursor_image(cursor_theme_.get(), "left_ptr", cursor_.get());
         // Through the grab: a drag must hear that the pointer left its
         // target, or it would drop there anyway.
-        wlr_seat_pointer_notify_clear_focus(seat_);
+        wlr_seat_pointer_notify_clear_focus(seat_.get());
         return;
     }
-    wlr_seat_pointer_notify_enter(seat_, surface, sx, sy);
-    wlr_seat_pointer_notify_motion(seat_, time_msec, sx, sy);
+    wlr_seat_pointer_notify_enter(seat_.get(), surface, sx, sy);
+    wlr_seat_pointer_notify_motion(seat_.get(), time_msec, sx, sy);
 }
 
 void Seat::on_motion(uint32_t time_msec) {
@@ -408,15 +397,15 @@ void Seat::on_button(wlr_event_pointer_button *event) {
     if (seat_->drag != nullptr) {
         // The buttons of a drag are the drag's (its release drops): no
         // click to focus, no Alt+drag in the middle of it.
-        wlr_seat_pointer_notify_button(seat_, event->time_msec, event->button, event->state);
+        wlr_seat_pointer_notify_button(seat_.get(), event->time_msec, event->button, event->state);
         return;
     }
     double sx = 0, sy = 0;
     wlr_surface *surface = nullptr;
-    View *view = server_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
+    View *view = desktop_.view_at(cursor_->x, cursor_->y, &surface, &sx, &sy);
     if (event->state == WLR_BUTTON_PRESSED && view != nullptr && view->mapped()) {
-        server_.focus_view(view);
-        wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_);
+        desktop_.focus_view(view);
+        wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_.get());
         bool alt = keyboard != nullptr && (wlr_keyboard_get_modifiers(keyboard) & WLR_MODIFIER_ALT);
         if (alt && (event->button == BTN_LEFT || event->button == BTN_RIGHT)) {
             // Alt+drag is the compositor's: the client never sees the press.
@@ -425,7 +414,7 @@ void Seat::on_button(wlr_event_pointer_button *event) {
             return;
         }
     }
-    wlr_seat_pointer_notify_button(seat_, event->time_msec, event->button, event->state);
+    wlr_seat_pointer_notify_button(seat_.get(), event->time_msec, event->button, event->state);
 }
 
 } // namespace sluice

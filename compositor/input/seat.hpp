@@ -2,6 +2,7 @@
 // move/resize, and clipboard / drag-and-drop requests.
 #pragma once
 
+#include <functional>
 #include <list>
 #include <memory>
 
@@ -13,22 +14,27 @@ namespace sluice {
 class Keyboard;
 class InputDevice;
 class LibinputResume;
+class Desktop;
 class DragIcon;
-class Server;
 class View;
 
 class Seat {
 public:
     enum class Grab { none, move, resize };
 
-    explicit Seat(Server &server);
+    // Input comes from `backend`'s devices and virtual devices made through
+    // `display`; the cursor moves over `layout`, a drag's icon is drawn in
+    // `scene`. Pointer, touch and key bindings act on `desktop`; Alt+Escape
+    // calls `terminate`.
+    Seat(wl_display *display, wlr_backend *backend, wlr_output_layout *layout, wlr_scene *scene, Desktop &desktop,
+         std::function<void(int exit_code)> terminate);
     ~Seat();
 
     Seat(const Seat &) = delete;
     Seat &operator=(const Seat &) = delete;
 
-    wlr_seat *wlr() const { return seat_; }
-    wlr_cursor *cursor() const { return cursor_; }
+    wlr_seat *wlr() const { return seat_.get(); }
+    wlr_cursor *cursor() const { return cursor_.get(); }
 
     // Starts a pointer-driven move or resize of a view. A client request
     // must carry the serial of a button press it received.
@@ -47,6 +53,19 @@ public:
     bool handle_binding(xkb_keysym_t sym, uint32_t modifiers);
 
 private:
+    // The wlroots objects the seat makes, freed when their owner dies.
+    // Declared before everything that points into them (devices, the
+    // drag icon, the listeners), so all of that goes first.
+    struct SeatDeleter {
+        void operator()(wlr_seat *seat) const;
+    };
+    struct CursorDeleter {
+        void operator()(wlr_cursor *cursor) const { wlr_cursor_destroy(cursor); }
+    };
+    struct XcursorManagerDeleter {
+        void operator()(wlr_xcursor_manager *manager) const { wlr_xcursor_manager_destroy(manager); }
+    };
+
     void on_new_input(wlr_input_device *device);
     void on_motion(uint32_t time_msec);
     void on_button(wlr_event_pointer_button *event);
@@ -55,12 +74,17 @@ private:
     void on_request_start_drag(wlr_seat_request_start_drag_event *event);
     void on_start_drag(wlr_drag *drag);
 
-    Server &server_;
-    wlr_seat *seat_;
-    wlr_cursor *cursor_;
-    wlr_xcursor_manager *cursor_theme_;
+    wlr_backend *backend_;
+    wlr_scene *scene_;
+    Desktop &desktop_;
+    std::function<void(int)> terminate_;
+    std::unique_ptr<wlr_seat, SeatDeleter> seat_;
+    std::unique_ptr<wlr_cursor, CursorDeleter> cursor_;
+    std::unique_ptr<wlr_xcursor_manager, XcursorManagerDeleter> cursor_theme_;
+    // The display destroys these.
     wlr_virtual_keyboard_manager_v1 *virtual_keyboards_ = nullptr;
     wlr_virtual_pointer_manager_v1 *virtual_pointers_ = nullptr;
+    std::unique_ptr<LibinputResume> libinput_resume_;
 
     std::list<std::unique_ptr<Keyboard>> keyboards_;
     std::list<std::unique_ptr<InputDevice>> devices_;
@@ -73,8 +97,8 @@ private:
     wlr_box grab_box_{};
     uint32_t resize_edges_ = 0;
 
+    // Last, so that they disconnect first.
     Listener new_input_;
-    std::unique_ptr<LibinputResume> libinput_resume_;
     Listener cursor_motion_;
     Listener cursor_motion_absolute_;
     Listener cursor_button_;

@@ -5,7 +5,6 @@
 #include "compositor/gate/commit_gate.hpp"
 #include "common/log.hpp"
 #include "compositor/output/presentation.hpp"
-#include "compositor/core/server.hpp"
 
 namespace sluice {
 
@@ -16,15 +15,15 @@ constexpr float background_color[4] = {0x26 / 255.0f, 0x2a / 255.0f, 0x33 / 255.
 constexpr float black[4] = {0.0f, 0.0f, 0.0f, 1.0f};
 } // namespace
 
-Output::Output(Server &server, wlr_output *output)
-    : server_(server), output_(output),
-      frame_renderer_(server.render_fences(), server.sync().dmabuf_fences()) {
-    destroy_.connect(&output_->events.destroy, [this](void *) { server_.remove_output(this); });
+Output::Output(wlr_output *output, const OutputContext &context, std::function<void(Output *)> on_destroy)
+    : output_(output), context_(context), on_destroy_(std::move(on_destroy)),
+      frame_renderer_(context.render_fences, context.dmabuf_fences) {
+    destroy_.connect(&output_->events.destroy, [this](void *) { on_destroy_(this); });
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
     present_.connect(&output_->events.present,
-                     [this](void *data) { on_present(static_cast<wlr_output_event_present *>(data)); });
+                     [this](void *data) { on_present(*static_cast<const wlr_output_event_present *>(data)); });
 
-    if (!wlr_output_init_render(output_, server_.allocator(), server_.renderer())) {
+    if (!wlr_output_init_render(output_, context_.allocator, context_.renderer)) {
         LOG_ERROR(output, "%s: cannot render to this output", output_->name);
         return;
     }
@@ -32,7 +31,7 @@ Output::Output(Server &server, wlr_output *output)
         return;
     }
     // Left to right in the order outputs appear; the scene follows the layout.
-    wlr_output_layout_add_auto(server_.output_layout(), output_);
+    wlr_output_layout_add_auto(context_.layout, output_);
 
     wlr_box box = layout_box();
     LOG_INFO(output, "%s enabled: %dx%d @ %.3f Hz at %d,%d (%s %s)", output_->name,
@@ -47,12 +46,12 @@ Output::Output(Server &server, wlr_output *output)
 }
 
 Output::~Output() {
-    server_.presentation().output_removed(output_);
-    wlr_output_layout_remove(server_.output_layout(), output_);
+    context_.presentation.output_removed(output_);
+    wlr_output_layout_remove(context_.layout, output_);
 }
 
 bool Output::enable() {
-    const auto &mode = server_.options().mode;
+    const auto &mode = context_.mode;
     wlr_output_enable(output_, true);
     if (wlr_output_mode *preferred = wlr_output_preferred_mode(output_)) {
         wlr_output_set_mode(output_, preferred);
@@ -68,7 +67,7 @@ bool Output::enable() {
 }
 
 wlr_box Output::layout_box() const {
-    wlr_box *box = wlr_output_layout_get_box(server_.output_layout(), output_);
+    wlr_box *box = wlr_output_layout_get_box(context_.layout, output_);
     return box != nullptr ? *box : wlr_box{};
 }
 
@@ -78,7 +77,7 @@ void Output::set_background_visible(bool visible) {
     }
     background_visible_ = visible;
     // Nothing in the scene changed, only the colour under it.
-    if (wlr_scene_output *scene_output = wlr_scene_get_scene_output(server_.scene(), output_)) {
+    if (wlr_scene_output *scene_output = wlr_scene_get_scene_output(context_.scene, output_)) {
         wlr_output_damage_add_whole(scene_output->damage);
     }
 }
@@ -103,14 +102,14 @@ void Output::step_clock(uint32_t frames) {
 }
 
 void Output::on_frame() {
-    wlr_scene_output *scene_output = wlr_scene_get_scene_output(server_.scene(), output_);
+    wlr_scene_output *scene_output = wlr_scene_get_scene_output(context_.scene, output_);
     if (scene_output == nullptr) {
         return;
     }
     // While the session is paused (another VT shows) nothing reaches the
     // display: no frame, so no frame callbacks either, or an animating
     // client would redraw in a busy loop. Frames resume with the session.
-    if (wlr_session *session = wlr_backend_get_session(server_.backend()); session != nullptr && !session->active) {
+    if (context_.session != nullptr && !context_.session->active) {
         return;
     }
     if (clock_paused_) {
@@ -130,12 +129,12 @@ void Output::on_frame() {
         },
         &surfaces);
     uint32_t seq = output_->commit_seq + 1;
-    server_.presentation().frame_starting(output_, seq, surfaces);
+    context_.presentation.frame_starting(output_, seq, surfaces);
 
     frame_renderer_.commit(scene_output, background_visible_ ? background_color : black,
                            [this, seq](wlr_surface *surface) {
                                // The frame is the client's buffer as it is.
-                               server_.presentation().frame_zero_copy(output_, seq, surface);
+                               context_.presentation.frame_zero_copy(output_, seq, surface);
                            });
     LOG_DEBUG(output, "%s: frame %lu, commit %u: %s", output_->name, static_cast<unsigned long>(frames_), seq,
               output_->commit_seq == seq ? "committed" : "nothing to commit");
@@ -145,33 +144,35 @@ void Output::on_frame() {
     wlr_scene_output_send_frame_done(scene_output, &now);
 }
 
-void Output::on_present(wlr_output_event_present *event) {
+void Output::on_present(const wlr_output_event_present &reported) {
+    // A copy: later listeners of the signal must see what the backend said.
+    wlr_output_event_present event = reported;
     if (wlr_output_is_x11(output_)) {
         // wlroots 0.15's x11 backend tags each Present request with the
         // commit sequence from before the commit, one less than the one the
         // commit gets (every other backend reports the new one). Left alone,
         // each feedback would wait a frame for the next commit, and an idle
         // output would never present a client's last commit.
-        ++event->commit_seq;
+        ++event.commit_seq;
     }
-    LOG_DEBUG(output, "%s: commit %u %s (sequence %lu)", output_->name, event->commit_seq,
-              event->presented ? "presented" : "discarded", static_cast<unsigned long>(event->seq));
+    LOG_DEBUG(output, "%s: commit %u %s (sequence %lu)", output_->name, event.commit_seq,
+              event.presented ? "presented" : "discarded", static_cast<unsigned long>(event.seq));
     // Backends that have no hardware counter (headless) leave the sequence
     // and the refresh period at zero; clients measuring pacing need both,
     // so fill them in from what sluice knows: a count of presented frames
     // and the mode's period.
-    if (!event->presented) {
-        server_.presentation().frame_presented(*event);
+    if (!event.presented) {
+        context_.presentation.frame_presented(event);
         return;
     }
     ++presented_count_;
-    if (event->seq == 0) {
-        event->seq = presented_count_;
+    if (event.seq == 0) {
+        event.seq = presented_count_;
     }
-    if (event->refresh == 0 && output_->refresh > 0) {
-        event->refresh = static_cast<int>(1000000000000LL / output_->refresh);
+    if (event.refresh == 0 && output_->refresh > 0) {
+        event.refresh = static_cast<int>(1000000000000LL / output_->refresh);
     }
-    server_.presentation().frame_presented(*event);
+    context_.presentation.frame_presented(event);
 }
 
 } // namespace sluice

@@ -3,18 +3,38 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 
-#include "compositor/output/frame_renderer.hpp"
 #include "common/listener.hpp"
+#include "compositor/core/options.hpp"
+#include "compositor/output/frame_renderer.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {
 
-class Server;
+class Presentation;
+
+// What every output draws with and reports to.
+struct OutputContext {
+    wlr_renderer *renderer;
+    wlr_allocator *allocator;
+    wlr_scene *scene;
+    wlr_output_layout *layout;
+    // While it is paused (another VT shows) no frame is drawn; null: none.
+    wlr_session *session;
+    Presentation &presentation;
+    const render::RenderFences *render_fences; // null: pixman
+    sync::DmaBufFences &dmabuf_fences;
+    // For outputs without modes of their own (headless, nested).
+    std::optional<Mode> mode;
+};
 
 class Output {
 public:
-    Output(Server &server, wlr_output *output);
+    // `on_destroy` runs when wlroots destroys the output; it may destroy
+    // this object.
+    Output(wlr_output *output, const OutputContext &context, std::function<void(Output *)> on_destroy);
     ~Output();
 
     Output(const Output &) = delete;
@@ -42,10 +62,11 @@ public:
 private:
     bool enable();
     void on_frame();
-    void on_present(wlr_output_event_present *event);
+    void on_present(const wlr_output_event_present &reported);
 
-    Server &server_;
     wlr_output *output_;
+    OutputContext context_;
+    std::function<void(Output *)> on_destroy_;
     bool background_visible_ = true;
     FrameRenderer frame_renderer_;
     uint64_t presented_count_ = 0;

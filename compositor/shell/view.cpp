@@ -1,7 +1,7 @@
 #include "compositor/shell/view.hpp"
 
 #include "common/log.hpp"
-#include "compositor/core/server.hpp"
+#include "compositor/shell/desktop.hpp"
 
 namespace sluice {
 
@@ -35,6 +35,26 @@ void View::move_to(int x, int y) {
     moved();
 }
 
+void View::enter_fullscreen(wlr_output *output) {
+    fullscreen_output_ = output;
+    set_fullscreen_state(true);
+}
+
+void View::leave_fullscreen() {
+    fullscreen_output_ = nullptr;
+    set_fullscreen_state(false);
+}
+
+void View::set_maximized(bool maximized) {
+    maximized_ = maximized;
+    set_maximized_state(maximized);
+}
+
+void View::remember_restore_box() {
+    wlr_box geo = geometry();
+    restore_box_ = {x_, y_, geo.width, geo.height};
+}
+
 void View::set_occluded(bool occluded) {
     occluded_ = occluded;
     if (node_ != nullptr) {
@@ -48,7 +68,7 @@ void View::on_map() {
         wlr_box geo = geometry();
         int x = 0;
         int y = 0;
-        server_.initial_position(geo.width, geo.height, x, y);
+        desktop_.initial_position(geo.width, geo.height, x, y);
         move_to(x, y);
         placed_ = true;
     } else {
@@ -56,14 +76,14 @@ void View::on_map() {
     }
     wlr_scene_node_set_enabled(node_, !occluded_);
     LOG_INFO(view, "mapped '%s' at %d,%d", title().c_str(), x_, y_);
-    server_.focus_view(this);
+    desktop_.focus_view(this);
 }
 
 void View::on_unmap() {
     mapped_ = false;
     wlr_scene_node_set_enabled(node_, false);
     LOG_DEBUG(view, "unmapped '%s'", title().c_str());
-    server_.view_unmapped(this);
+    desktop_.view_unmapped(this);
 }
 
 } // namespace sluice

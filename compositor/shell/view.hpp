@@ -9,7 +9,7 @@
 
 namespace sluice {
 
-class Server;
+class Desktop;
 
 class View {
 public:
@@ -28,7 +28,7 @@ public:
     virtual std::string title() const = 0;
 
     // Fullscreen and maximized are asked for by the client and granted by
-    // the server (Server::set_fullscreen / set_maximized); the shell only
+    // the desktop (Desktop::set_fullscreen / set_maximized); the shell only
     // tells its client.
     virtual void set_fullscreen_state(bool fullscreen) { (void)fullscreen; }
     virtual void set_maximized_state(bool maximized) { (void)maximized; }
@@ -39,6 +39,15 @@ public:
     bool maximized() const { return maximized_; }
     // Where the window was before it went fullscreen or maximized.
     const wlr_box &restore_box() const { return restore_box_; }
+
+    // What the desktop grants, recorded here and told to the client. The
+    // desktop also moves and sizes the window.
+    void enter_fullscreen(wlr_output *output);
+    void leave_fullscreen();
+    void set_maximized(bool maximized);
+    // Keeps where the window is now as the box to restore.
+    void remember_restore_box();
+
     // Hidden behind a fullscreen window (so that it can be scanned out).
     void set_occluded(bool occluded);
     int x() const { return x_; }
@@ -48,7 +57,7 @@ public:
     wlr_scene_node *node() const { return node_; }
 
 protected:
-    explicit View(Server &server) : server_(server) {}
+    explicit View(Desktop &desktop) : desktop_(desktop) {}
     // The subclass creates the scene node once its surface exists; a new
     // node replaces (and destroys) the previous one.
     void set_node(wlr_scene_node *node);
@@ -58,7 +67,7 @@ protected:
     void on_map();
     void on_unmap();
 
-    Server &server_;
+    Desktop &desktop_;
 
 private:
     wlr_scene_node *node_ = nullptr;
@@ -72,7 +81,7 @@ private:
     wlr_output *fullscreen_output_ = nullptr;
     wlr_box restore_box_{};
 
-    friend class Server;
+    friend class Desktop;
     int x_ = 0;
     int y_ = 0;
 };

@@ -7,9 +7,11 @@
 
 namespace sluice {
 
+class Seat;
+
 class XdgView final : public View {
 public:
-    XdgView(Server &server, wlr_xdg_surface *xdg_surface);
+    XdgView(wlr_xdg_surface *xdg_surface, Desktop &desktop, Seat &seat);
     ~XdgView() override;
 
     wlr_surface *surface() const override { return xdg_surface_->surface; }
@@ -29,6 +31,7 @@ private:
     // A client may ask for fullscreen or maximized before it maps.
     void apply_requested_state();
 
+    Seat &seat_;
     wlr_xdg_surface *xdg_surface_;
 
     Listener map_;

@@ -1,19 +1,19 @@
 #include "compositor/shell/xwayland_view.hpp"
 
 #include "compositor/input/seat.hpp"
-#include "compositor/core/server.hpp"
+#include "compositor/shell/desktop.hpp"
 
 namespace sluice {
 
-XwaylandView::XwaylandView(Server &server, wlr_xwayland_surface *xsurface)
-    : View(server), xsurface_(xsurface) {
+XwaylandView::XwaylandView(wlr_xwayland_surface *xsurface, Desktop &desktop, Seat &seat)
+    : View(desktop), seat_(seat), xsurface_(xsurface) {
     map_.connect(&xsurface_->events.map, [this](void *) { handle_map(); });
     unmap_.connect(&xsurface_->events.unmap, [this](void *) {
         on_unmap();
         // The wl_surface behind an X window may change between maps.
         set_node(nullptr);
     });
-    destroy_.connect(&xsurface_->events.destroy, [this](void *) { server_.remove_view(this); });
+    destroy_.connect(&xsurface_->events.destroy, [this](void *) { desktop_.remove_view(this); });
     request_configure_.connect(&xsurface_->events.request_configure, [this](void *data) {
         auto *event = static_cast<wlr_xwayland_surface_configure_event *>(data);
         wlr_xwayland_surface_configure(xsurface_, event->x, event->y, event->width, event->height);
@@ -23,20 +23,20 @@ XwaylandView::XwaylandView(Server &server, wlr_xwayland_surface *xsurface)
     });
     request_activate_.connect(&xsurface_->events.request_activate, [this](void *) {
         if (mapped()) {
-            server_.focus_view(this);
+            desktop_.focus_view(this);
         }
     });
     request_move_.connect(&xsurface_->events.request_move, [this](void *) {
-        server_.seat().begin_interactive(this, Seat::Grab::move, 0, 0);
+        seat_.begin_interactive(this, Seat::Grab::move, 0, 0);
     });
     request_resize_.connect(&xsurface_->events.request_resize, [this](void *data) {
         auto *event = static_cast<wlr_xwayland_resize_event *>(data);
-        server_.seat().begin_interactive(this, Seat::Grab::resize, event->edges, 0);
+        seat_.begin_interactive(this, Seat::Grab::resize, event->edges, 0);
     });
 }
 
 void XwaylandView::handle_map() {
-    set_node(wlr_scene_subsurface_tree_create(server_.view_layer(), xsurface_->surface));
+    set_node(wlr_scene_subsurface_tree_create(desktop_.view_layer(), xsurface_->surface));
     if (xsurface_->override_redirect) {
         move_to(xsurface_->x, xsurface_->y);
         wlr_scene_node_set_enabled(node(), true);

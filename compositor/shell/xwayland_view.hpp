@@ -7,9 +7,11 @@
 
 namespace sluice {
 
+class Seat;
+
 class XwaylandView final : public View {
 public:
-    XwaylandView(Server &server, wlr_xwayland_surface *xsurface);
+    XwaylandView(wlr_xwayland_surface *xsurface, Desktop &desktop, Seat &seat);
     ~XwaylandView() override = default;
 
     wlr_surface *surface() const override { return xsurface_->surface; }
@@ -23,6 +25,7 @@ private:
     void moved() override;
     void handle_map();
 
+    Seat &seat_;
     wlr_xwayland_surface *xsurface_;
 
     Listener map_;
