@@ -7,16 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "compositor/output/mode.hpp"
+
 namespace sluice {
 
 enum class BackendChoice { automatic, headless, wayland, x11, drm };
 enum class RendererChoice { automatic, gles2, pixman };
-
-struct Mode {
-    int width = 1280;
-    int height = 720;
-    int refresh_mhz = 60000; // wlroots counts refresh in mHz
-};
 
 struct Options {
     BackendChoice backend = BackendChoice::automatic;

@@ -244,7 +244,8 @@ void Server::create_sync_globals() {
 void Server::on_new_output(wlr_output *output) {
     LOG_INFO(output, "new output %s", output->name);
     OutputContext context{renderer(),      allocator(),   scene_, output_layout_, wlr_backend_get_session(backend()),
-                          *presentation_, renderer_->fences(), sync_->dmabuf_fences(), options_.mode};
+                          *presentation_, renderer_->fences(), sync_->dmabuf_fences(), options_.mode,
+                          dmabuf_feedback_.get()};
     outputs_.push_back(std::make_unique<Output>(output, context, [this](Output *gone) { remove_output(gone); }));
     desktop_->output_added(outputs_.back().get());
 }

@@ -8,7 +8,6 @@
 #include "linux-dmabuf-unstable-v1-protocol.h"
 #include "common/log.hpp"
 #include "common/surface_addon.hpp"
-#include "compositor/shell/view.hpp"
 
 namespace sluice {
 
@@ -86,11 +85,7 @@ private:
 DmabufFeedback::DmabufFeedback(wlr_linux_dmabuf_v1 *dmabuf, wlr_renderer *renderer)
     : dmabuf_(dmabuf), renderer_(renderer) {
     have_main_device_ = device_of(wlr_renderer_get_drm_fd(renderer_), main_device_);
-    wl_list_init(&display_hook_.listener.link);
     if (dmabuf_ != nullptr) {
-        display_hook_.listener.notify = &DmabufFeedback::on_display_destroy;
-        display_hook_.self = this;
-        wl_display_add_destroy_listener(wl_global_get_display(dmabuf_->global), &display_hook_.listener);
         dmabuf_destroy_.connect(&dmabuf_->events.destroy, [this](void *) {
             dmabuf_destroy_.disconnect();
             dmabuf_ = nullptr;
@@ -102,30 +97,14 @@ DmabufFeedback::~DmabufFeedback() {
     while (!states_.empty()) {
         (*states_.begin())->destroy();
     }
-    wl_list_remove(&display_hook_.listener.link);
-}
-
-DmabufFeedback *DmabufFeedback::of(wl_display *display) {
-    wl_listener *listener = wl_display_get_destroy_listener(display, &DmabufFeedback::on_display_destroy);
-    static_assert(std::is_standard_layout_v<DisplayHook>, "the wl_listener must be the hook's first member");
-    return listener != nullptr ? reinterpret_cast<DisplayHook *>(listener)->self : nullptr;
-}
-
-void DmabufFeedback::on_display_destroy(wl_listener *listener, void *) {
-    // The server ends this object before its display; should the display
-    // go first, the hook must not be unlinked from freed memory later.
-    wl_list_remove(&listener->link);
-    wl_list_init(&listener->link);
 }
 
 void DmabufFeedback::forget(SurfaceState *state) { states_.erase(state); }
 
-void DmabufFeedback::update(View &view) {
-    wlr_surface *surface = view.surface();
+void DmabufFeedback::fullscreen_changed(wlr_surface *surface, wlr_output *output, const std::string &title) {
     if (dmabuf_ == nullptr || surface == nullptr) {
         return;
     }
-    wlr_output *output = view.fullscreen_output();
     // A surface with no state has the default feedback: leaving it alone
     // is sending it that.
     SurfaceState *state = output != nullptr ? &SurfaceState::get(surface, this, *this) : SurfaceState::find(surface, this);
@@ -133,7 +112,7 @@ void DmabufFeedback::update(View &view) {
         return;
     }
     state->fullscreen_on = output;
-    state->title = view.title();
+    state->title = title;
     settle(*state);
 }
 

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <string>
 #include <unordered_set>
 
 #include "common/listener.hpp"
@@ -18,8 +19,6 @@
 #include "wlroots/wlr.hpp"
 
 namespace sluice {
-
-class View;
 
 class DmabufFeedback {
 public:
@@ -30,15 +29,9 @@ public:
     DmabufFeedback(const DmabufFeedback &) = delete;
     DmabufFeedback &operator=(const DmabufFeedback &) = delete;
 
-    // The feedback of the linux-dmabuf global on `display`, if there is one.
-    // The server makes it and the outputs' frame renderers report to it;
-    // they share nothing else the server hands down today, so the display
-    // is where they meet (a destroy listener of our own, found by its
-    // notify function). Once the server hands it to each output, this goes.
-    static DmabufFeedback *of(wl_display *display);
-
-    // Sets the view's feedback from its state now (fullscreen or not).
-    void update(View &view);
+    // `surface` is now fullscreen on `output` (null: no longer fullscreen);
+    // `title` names it in the log.
+    void fullscreen_changed(wlr_surface *surface, wlr_output *output, const std::string &title);
 
     // `surface` is `output`'s scan-out candidate this frame, kept off the
     // primary plane for `reasons` (none: it is on it). Called when the
@@ -53,7 +46,6 @@ private:
     // Sends what `state` asks for, if that is not what was sent last.
     void settle(SurfaceState &state);
     void forget(SurfaceState *state);
-    static void on_display_destroy(wl_listener *listener, void *data);
 
     wlr_linux_dmabuf_v1 *dmabuf_;
     wlr_renderer *renderer_;
@@ -61,12 +53,6 @@ private:
     bool have_main_device_ = false;
     // Every surface state this object keeps, ended with it.
     std::unordered_set<SurfaceState *> states_;
-
-    struct DisplayHook {
-        wl_listener listener{};
-        DmabufFeedback *self = nullptr;
-    };
-    DisplayHook display_hook_;
     Listener dmabuf_destroy_;
 };
 

@@ -14,8 +14,9 @@ namespace {
 constexpr std::chrono::seconds render_wait_limit{2};
 } // namespace
 
-FrameRenderer::FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences)
-    : fences_(fences), dmabuf_fences_(dmabuf_fences) {}
+FrameRenderer::FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences,
+                             DmabufFeedback *feedback)
+    : fences_(fences), dmabuf_fences_(dmabuf_fences), feedback_(feedback) {}
 
 FrameRenderer::~FrameRenderer() { withdraw_candidate(); }
 
@@ -107,8 +108,8 @@ void FrameRenderer::report_candidate(wlr_surface *candidate, ScanoutReasons reas
     }
     reported_reasons_ = reasons;
     if (candidate != nullptr) {
-        if (DmabufFeedback *feedback = DmabufFeedback::of(reported_output_->display)) {
-            feedback->scanout_proposed(candidate, reported_output_, reasons);
+        if (feedback_ != nullptr) {
+            feedback_->scanout_proposed(candidate, reported_output_, reasons);
         }
     }
 }
@@ -117,8 +118,8 @@ void FrameRenderer::withdraw_candidate() {
     if (reported_candidate_ == nullptr) {
         return;
     }
-    if (DmabufFeedback *feedback = DmabufFeedback::of(reported_output_->display)) {
-        feedback->scanout_withdrawn(reported_candidate_, reported_output_);
+    if (feedback_ != nullptr) {
+        feedback_->scanout_withdrawn(reported_candidate_, reported_output_);
     }
     reported_candidate_destroy_.disconnect();
     reported_candidate_ = nullptr;

@@ -28,6 +28,8 @@
 
 namespace sluice {
 
+class DmabufFeedback;
+
 struct FrameResult {
     bool committed = false;   // a new frame went to the output
     bool scanned_out = false; // ... as a client buffer on the primary plane
@@ -43,7 +45,8 @@ class FrameRenderer {
 public:
     // `fences` is null where frames are drawn before the renderer returns
     // (pixman); `dmabuf_fences` puts native render-done fences into buffers.
-    FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences);
+    FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences,
+                  DmabufFeedback *feedback);
     // Takes the output's candidate back from the dma-buf feedback.
     ~FrameRenderer();
 
@@ -102,6 +105,8 @@ private:
 
     const render::RenderFences *fences_;
     sync::DmaBufFences &dmabuf_fences_;
+    // Hears of this output's scan-out candidate; null: no linux-dmabuf.
+    DmabufFeedback *feedback_;
     // Logged once: what went wrong with a fence, the frame committed anyway.
     bool fence_error_logged_ = false;
 };

@@ -17,7 +17,7 @@ constexpr float black[4] = {0.0f, 0.0f, 0.0f, 1.0f};
 
 Output::Output(wlr_output *output, const OutputContext &context, std::function<void(Output *)> on_destroy)
     : output_(output), context_(context), on_destroy_(std::move(on_destroy)),
-      frame_renderer_(context.render_fences, context.dmabuf_fences) {
+      frame_renderer_(context.render_fences, context.dmabuf_fences, context.dmabuf_feedback) {
     destroy_.connect(&output_->events.destroy, [this](void *) { on_destroy_(this); });
     frame_.connect(&output_->events.frame, [this](void *) { on_frame(); });
     present_.connect(&output_->events.present,

@@ -7,12 +7,13 @@
 #include <optional>
 
 #include "common/listener.hpp"
-#include "compositor/core/options.hpp"
+#include "compositor/output/mode.hpp"
 #include "compositor/output/frame_renderer.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {
 
+class DmabufFeedback;
 class Presentation;
 
 // What every output draws with and reports to.
@@ -28,6 +29,8 @@ struct OutputContext {
     sync::DmaBufFences &dmabuf_fences;
     // For outputs without modes of their own (headless, nested).
     std::optional<Mode> mode;
+    // Told when the output's scan-out candidate changes; null: no linux-dmabuf.
+    DmabufFeedback *dmabuf_feedback = nullptr;
 };
 
 class Output {

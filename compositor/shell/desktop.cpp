@@ -83,7 +83,7 @@ void Desktop::set_fullscreen(View *view, bool fullscreen, wlr_output *output) {
         LOG_INFO(view, "'%s' fullscreen on %s", view->title().c_str(), target->name);
         focus_view(view);
         if (dmabuf_feedback_) {
-            dmabuf_feedback_->update(*view);
+            dmabuf_feedback_->fullscreen_changed(view->surface(), view->fullscreen_output(), view->title());
         }
     } else {
         view->leave_fullscreen();
@@ -98,7 +98,7 @@ void Desktop::set_fullscreen(View *view, bool fullscreen, wlr_output *output) {
         }
         LOG_INFO(view, "'%s' left fullscreen", view->title().c_str());
         if (dmabuf_feedback_) {
-            dmabuf_feedback_->update(*view);
+            dmabuf_feedback_->fullscreen_changed(view->surface(), view->fullscreen_output(), view->title());
         }
     }
     update_occlusion();
