@@ -1,8 +1,8 @@
 // The clients as control sees them: numbered in the order they came (the
 // CLIENT of sluicectl's CLIENT.OBJECT ids), with pid and command, and the
-// moment the last one leaves (--exit-when-empty). Every part of control
-// asks this, never the tracker behind it, so that tracker can be swapped
-// here alone.
+// moment the last one leaves (--exit-when-empty). A view of the server's one
+// client tracker (compositor/core/clients.hpp); every part of control asks
+// this, never the tracker itself.
 #pragma once
 
 #include <cstdint>
@@ -13,11 +13,12 @@
 #include <vector>
 
 struct wl_client;
-struct wl_display;
+
+namespace sluice {
+class Clients;
+}
 
 namespace sluice::control {
-
-class ClientRegistry;
 
 class ClientDirectory {
 public:
@@ -28,8 +29,9 @@ public:
         std::string command; // /proc/<pid>/comm
     };
 
-    // `on_last_left` runs when the last client leaves, once at least one came.
-    ClientDirectory(wl_display *display, std::function<void()> on_last_left);
+    // `on_last_left` runs when the last client leaves, once at least one
+    // came; it is the tracker's one such hook while this lives.
+    ClientDirectory(Clients &clients, std::function<void()> on_last_left);
     ~ClientDirectory();
 
     ClientDirectory(const ClientDirectory &) = delete;
@@ -41,7 +43,7 @@ public:
     [[nodiscard]] uint64_t id_of(wl_client *client) const;
 
 private:
-    std::unique_ptr<ClientRegistry> registry_;
+    Clients &clients_;
 };
 
 } // namespace sluice::control

@@ -12,7 +12,7 @@
 namespace sluice::control {
 
 Control::Control(Server &server) : server_(server) {
-    clients_ = std::make_unique<ClientDirectory>(server_.display(), [this] {
+    clients_ = std::make_unique<ClientDirectory>(server_.clients(), [this] {
         if (server_.options().exit_when_empty) {
             LOG_INFO(control, "the last client left: exiting (--exit-when-empty)");
             server_.terminate(0);
