@@ -1,5 +1,7 @@
 #include "compositor/output/presentation.hpp"
 
+#include "common/surface_addon.hpp"
+
 #include "presentation-time-protocol.h"
 
 namespace sluice {
@@ -29,11 +31,12 @@ bool seq_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0
 // The feedback of one surface: requested for commits not yet applied
 // (tagged with the commit's sequence number), and current (the applied
 // commit's, waiting for a frame to show it).
-class PresentationSurface {
+class PresentationSurface : public SurfaceAddon<PresentationSurface> {
 public:
-    PresentationSurface(Presentation &presentation, wlr_surface *surface) : surface_(surface) {
-        hook_.self = this;
-        wlr_addon_init(&hook_.addon, &surface_->addons, &presentation, &addon_impl);
+    static constexpr const char *addon_name = "sluice-presentation";
+
+    PresentationSurface(wlr_surface *surface, const void *presentation)
+        : SurfaceAddon(surface, presentation), surface_(surface) {
         wl_list_init(&current_);
         commit_.connect(&surface_->events.commit, [this](void *) { on_applied(surface_->current.seq); });
     }
@@ -43,11 +46,6 @@ public:
             discard_all(&batch.resources);
         }
         discard_all(&current_);
-    }
-
-    static PresentationSurface *find(Presentation &presentation, wlr_surface *surface) {
-        wlr_addon *addon = wlr_addon_find(&surface->addons, &presentation, &addon_impl);
-        return addon != nullptr ? reinterpret_cast<Hook *>(addon)->self : nullptr;
     }
 
     void add(wl_resource *resource, uint32_t seq) {
@@ -67,10 +65,6 @@ private:
         uint32_t seq = 0;
         wl_list resources;
     };
-    struct Hook {
-        wlr_addon addon{};
-        PresentationSurface *self = nullptr;
-    };
 
     void on_applied(uint32_t seq) {
         // New content replaces content no frame has shown yet.
@@ -86,17 +80,10 @@ private:
         }
     }
 
-    static void destroy_addon(wlr_addon *addon) { delete reinterpret_cast<Hook *>(addon)->self; }
-    static constexpr wlr_addon_interface addon_impl = {
-        .name = "sluice-presentation",
-        .destroy = &PresentationSurface::destroy_addon,
-    };
-
     wlr_surface *surface_;
     std::list<Batch> queued_;
     wl_list current_;
     Listener commit_;
-    Hook hook_;
 };
 
 Presentation::Presentation(wl_display *display) {
@@ -143,14 +130,13 @@ void Presentation::handle_feedback(wl_client *client, wl_resource *resource, wl_
 }
 
 PresentationSurface &Presentation::surface_state(wlr_surface *surface) {
-    PresentationSurface *existing = PresentationSurface::find(*this, surface);
-    return existing != nullptr ? *existing : *new PresentationSurface(*this, surface);
+    return PresentationSurface::get(surface, this);
 }
 
 void Presentation::frame_starting(wlr_output *output, uint32_t commit_seq,
                                   const std::vector<wlr_surface *> &surfaces) {
     for (wlr_surface *surface : surfaces) {
-        PresentationSurface *state = PresentationSurface::find(*this, surface);
+        PresentationSurface *state = PresentationSurface::find(surface, this);
         if (state == nullptr) {
             continue;
         }

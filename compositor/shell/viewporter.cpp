@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/listener.hpp"
+#include "common/surface_addon.hpp"
 #include "viewporter-protocol.h"
 
 namespace sluice {
@@ -11,16 +12,39 @@ namespace {
 
 constexpr uint32_t kViewporterVersion = 1;
 
+class Viewport;
+
+// wlroots wants an owner to tell addons apart; there is one kind here.
+constexpr char kAddonOwner = 0;
+
+// The surface's side of its viewport: found by a second get_viewport
+// (viewport_exists), and gone with the surface, which makes the viewport
+// inert. The surface owns it; the viewport ends it first if it goes first.
+class ViewportSlot : public SurfaceAddon<ViewportSlot> {
+public:
+    static constexpr const char *addon_name = "sluice-wp-viewport";
+
+    ViewportSlot(wlr_surface *surface, const void *owner, Viewport &viewport)
+        : SurfaceAddon(surface, owner), viewport_(&viewport) {}
+    ~ViewportSlot();
+
+    // The viewport goes first: end the slot without telling it.
+    void release() {
+        viewport_ = nullptr;
+        destroy();
+    }
+
+private:
+    Viewport *viewport_;
+};
+
 // One per wp_viewport, owned by its resource (freed from the resource's
-// destroy). It lives on the surface as an addon so that a second
-// get_viewport for the same surface is found; when the surface goes first,
-// the viewport becomes inert and every request but destroy is no_surface.
+// destroy). When the surface goes first, the viewport becomes inert and
+// every request but destroy is no_surface.
 class Viewport {
 public:
-    Viewport(wl_resource *resource, wlr_surface *surface) : resource_(resource), surface_(surface) {
-        wlr_addon_init(&addon_.base, &surface->addons, &kAddonOwner, &kAddon);
-        addon_.owner = this;
-        surface_destroy_.connect(&surface->events.destroy, [this](void *) { detach(); });
+    Viewport(wl_resource *resource, wlr_surface *surface)
+        : resource_(resource), surface_(surface), slot_(&ViewportSlot::get(surface, &kAddonOwner, *this)) {
         surface_commit_.connect(&surface->events.commit, [this](void *) { check_applied_state(); });
     }
 
@@ -32,16 +56,14 @@ public:
             pending.viewport.has_src = false;
             pending.viewport.has_dst = false;
             pending.committed |= WLR_SURFACE_STATE_VIEWPORT;
-            detach();
+            slot_->release();
         }
     }
 
     Viewport(const Viewport &) = delete;
     Viewport &operator=(const Viewport &) = delete;
 
-    static bool exists_for(wlr_surface *surface) {
-        return wlr_addon_find(&surface->addons, &kAddonOwner, &kAddon) != nullptr;
-    }
+    static bool exists_for(wlr_surface *surface) { return ViewportSlot::find(surface, &kAddonOwner) != nullptr; }
 
     static Viewport *from(wl_resource *resource) { return static_cast<Viewport *>(wl_resource_get_user_data(resource)); }
 
@@ -88,19 +110,14 @@ public:
         pending.committed |= WLR_SURFACE_STATE_VIEWPORT;
     }
 
-private:
-    struct AddonHandle {
-        wlr_addon base;
-        Viewport *owner;
-    };
-
     // The surface is being destroyed: the viewport stays as an inert object.
-    void detach() {
-        surface_destroy_.disconnect();
+    void surface_gone() {
         surface_commit_.disconnect();
-        wlr_addon_finish(&addon_.base);
         surface_ = nullptr;
+        slot_ = nullptr;
     }
+
+private:
 
     // The commit just applied: the XML's checks "when the surface state is
     // applied", on the state that was applied (current), buffer included.
@@ -132,20 +149,17 @@ private:
         }
     }
 
-    static void addon_destroy(wlr_addon *) {
-        // The surface's addon set is finished after its destroy signal, by
-        // which time detach() has removed this addon: never reached.
-    }
-    static constexpr wlr_addon_interface kAddon = {"sluice-wp-viewport", addon_destroy};
-    // wlroots wants an owner to tell addons apart; there is one kind here.
-    static constexpr char kAddonOwner = 0;
-
     wl_resource *resource_;
     wlr_surface *surface_;
-    AddonHandle addon_{};
-    Listener surface_destroy_;
+    ViewportSlot *slot_;
     Listener surface_commit_;
 };
+
+ViewportSlot::~ViewportSlot() {
+    if (viewport_ != nullptr) {
+        viewport_->surface_gone();
+    }
+}
 
 const struct wp_viewport_interface kViewportImpl = {
     .destroy = [](wl_client *, wl_resource *resource) { wl_resource_destroy(resource); },
