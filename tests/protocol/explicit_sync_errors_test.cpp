@@ -9,7 +9,7 @@
 // driver makes: sw_sync, a dma-buf, a DRM syncobj): duplicate_fence (the
 // first fence must be accepted), unsupported_buffer (the XML names it for
 // an acquire fence only, and an fd that is no fence is invalid_fence long
-// before the commit) and no_buffer for a fence. tests/vm/gate/test_errors.cpp
+// before the commit) and no_buffer for a fence. tests/vm/gate/errors_test.cpp
 // covers those against a real kernel.
 #include <chrono>
 #include <map>
