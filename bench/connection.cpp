@@ -14,8 +14,8 @@ namespace bench {
 namespace {
 
 const wl_output_listener output_listener = {
-    .geometry = [](void *, wl_output *, int32_t, int32_t, int32_t, int32_t, int32_t, const char *,
-                   const char *, int32_t) {},
+    .geometry = [](void *, wl_output *, int32_t, int32_t, int32_t, int32_t, int32_t, const char *, const char *,
+                   int32_t) {},
     .mode =
         [](void *data, wl_output *, uint32_t flags, int32_t width, int32_t height, int32_t refresh) {
             if ((flags & WL_OUTPUT_MODE_CURRENT) != 0) {
@@ -31,7 +31,8 @@ const xdg_wm_base_listener wm_base_listener = {
 };
 
 const wp_presentation_listener presentation_listener = {
-    .clock_id = [](void *data, wp_presentation *, uint32_t clock) { *static_cast<clockid_t *>(data) = clockid_t(clock); },
+    .clock_id = [](void *data, wp_presentation *,
+                   uint32_t clock) { *static_cast<clockid_t *>(data) = clockid_t(clock); },
 };
 
 const zwp_linux_dmabuf_v1_listener dmabuf_listener = {
@@ -44,8 +45,7 @@ const zwp_linux_dmabuf_v1_listener dmabuf_listener = {
 };
 
 template <typename T>
-T *bind(wl_registry *registry, uint32_t name, const wl_interface *interface, uint32_t offered,
-        uint32_t wanted) {
+T *bind(wl_registry *registry, uint32_t name, const wl_interface *interface, uint32_t offered, uint32_t wanted) {
     return static_cast<T *>(wl_registry_bind(registry, name, interface, std::min(offered, wanted)));
 }
 
@@ -93,8 +93,7 @@ Connection::~Connection() {
     wl_display_disconnect(display_);
 }
 
-void Connection::on_global(void *data, wl_registry *registry, uint32_t name, const char *interface,
-                           uint32_t version) {
+void Connection::on_global(void *data, wl_registry *registry, uint32_t name, const char *interface, uint32_t version) {
     auto *self = static_cast<Connection *>(data);
     std::string iface = interface;
     self->global_names_.push_back(iface);

@@ -75,8 +75,7 @@ private:
     explicit Connection(wl_display *display) : display_(display) {}
     bool init(std::string &error);
 
-    static void on_global(void *data, wl_registry *registry, uint32_t name, const char *interface,
-                          uint32_t version);
+    static void on_global(void *data, wl_registry *registry, uint32_t name, const char *interface, uint32_t version);
     static void on_global_remove(void *data, wl_registry *registry, uint32_t name);
 
     wl_display *display_;

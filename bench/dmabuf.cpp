@@ -110,8 +110,8 @@ std::unique_ptr<DumbBuffer> DumbBuffer::create(int drm_fd, int width, int height
         drm_mode_map_dumb map_dumb{};
         map_dumb.handle = create.handle;
         if (ioctl_retry(drm_fd, DRM_IOCTL_MODE_MAP_DUMB, &map_dumb) == 0) {
-            map = mmap(nullptr, size_t(create.size), PROT_READ | PROT_WRITE, MAP_SHARED, drm_fd,
-                       off_t(map_dumb.offset));
+            map =
+                mmap(nullptr, size_t(create.size), PROT_READ | PROT_WRITE, MAP_SHARED, drm_fd, off_t(map_dumb.offset));
         }
     }
     if (map == MAP_FAILED) {
@@ -249,8 +249,7 @@ std::unique_ptr<DmabufBuffer> DmabufBuffer::create(Connection &connection, int d
             },
         .failed = [](void *data, zwp_linux_buffer_params_v1 *) { static_cast<Result *>(data)->done = true; },
     };
-    Proxy<zwp_linux_buffer_params_v1> params(
-        zwp_linux_dmabuf_v1_create_params(connection.dmabuf()));
+    Proxy<zwp_linux_buffer_params_v1> params(zwp_linux_dmabuf_v1_create_params(connection.dmabuf()));
     zwp_linux_buffer_params_v1_add_listener(params.get(), &params_listener, &result);
     zwp_linux_buffer_params_v1_add(params.get(), buffer->dumb_->dmabuf_fd(), 0, 0, buffer->dumb_->stride(),
                                    uint32_t(modifier >> 32), uint32_t(modifier & 0xffffffff));

@@ -20,7 +20,7 @@ namespace bench {
 // fence then reaches the buffer through a sync_file.
 struct FenceDevices {
     std::optional<DrmNode> vgem;
-    std::optional<DrmNode> alloc_other;  // a non-vgem card, if any
+    std::optional<DrmNode> alloc_other; // a non-vgem card, if any
     int alloc_fd() const { return alloc_other ? alloc_other->fd.get() : (vgem ? vgem->fd.get() : -1); }
     std::string alloc_driver() const { return alloc_other ? alloc_other->driver : (vgem ? vgem->driver : ""); }
 };

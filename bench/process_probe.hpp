@@ -18,8 +18,8 @@ namespace bench {
 struct ProcSnapshot {
     bool ok = false;
     int64_t at_ns = 0;
-    int64_t cpu_ticks = -1;  // utime + stime
-    int64_t sched_ns = -1;   // sum over threads of time on a CPU
+    int64_t cpu_ticks = -1; // utime + stime
+    int64_t sched_ns = -1;  // sum over threads of time on a CPU
     int64_t rss_kb = -1;
     int64_t hwm_kb = -1;
     int64_t fds = -1;

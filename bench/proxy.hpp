@@ -36,9 +36,7 @@ inline void destroy_proxy(zwp_linux_buffer_params_v1 *p) { zwp_linux_buffer_para
 inline void destroy_proxy(zwp_linux_explicit_synchronization_v1 *p) {
     zwp_linux_explicit_synchronization_v1_destroy(p);
 }
-inline void destroy_proxy(zwp_linux_surface_synchronization_v1 *p) {
-    zwp_linux_surface_synchronization_v1_destroy(p);
-}
+inline void destroy_proxy(zwp_linux_surface_synchronization_v1 *p) { zwp_linux_surface_synchronization_v1_destroy(p); }
 
 template <typename T>
 struct ProxyDeleter {

@@ -47,8 +47,7 @@ public:
         // The pool only lives long enough to carve the buffer out of it: a
         // wl_buffer keeps its memory alive on the compositor side.
         wl_shm_pool *pool = wl_shm_create_pool(connection.shm(), fd.get(), int32_t(size_));
-        wl_buffer *buffer =
-            wl_shm_pool_create_buffer(pool, 0, width_, height_, stride_, WL_SHM_FORMAT_XRGB8888);
+        wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width_, height_, stride_, WL_SHM_FORMAT_XRGB8888);
         wl_shm_pool_destroy(pool);
         adopt(buffer);
         return true;

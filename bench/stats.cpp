@@ -31,9 +31,8 @@ Json summary_ms(const std::vector<int64_t> &samples) {
         return out;
     }
     auto [min, max] = std::minmax_element(samples.begin(), samples.end());
-    double sum = std::accumulate(samples.begin(), samples.end(), 0.0, [](double acc, int64_t v) {
-        return acc + double(v);
-    });
+    double sum =
+        std::accumulate(samples.begin(), samples.end(), 0.0, [](double acc, int64_t v) { return acc + double(v); });
     out.set("min", ns_to_ms(*min));
     out.set("mean", sum / double(samples.size()) / 1e6);
     out.set("p50", percentile_ms(samples, 0.50));

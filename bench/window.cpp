@@ -17,7 +17,6 @@ struct Window::Pending {
     Proxy<struct wp_presentation_feedback> feedback;
 };
 
-
 Window::Window(Connection &connection, Config config) : connection_(connection), config_(std::move(config)) {
     if (!config_.factory) {
         config_.factory = [&connection](int w, int h, std::string &error) {

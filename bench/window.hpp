@@ -36,11 +36,11 @@ public:
     struct Config {
         int width = 256;
         int height = 256;
-        bool animate = true;     // redraw on every frame callback
-        bool feedback = true;    // ask wp_presentation for feedback on each commit
-        size_t max_buffers = 4;  // more than this busy at once counts as starved
+        bool animate = true;    // redraw on every frame callback
+        bool feedback = true;   // ask wp_presentation for feedback on each commit
+        size_t max_buffers = 4; // more than this busy at once counts as starved
         std::string title = "sluice-bench";
-        BufferFactory factory;   // default: shm
+        BufferFactory factory; // default: shm
     };
 
     Window(Connection &connection, Config config);
@@ -100,21 +100,20 @@ private:
 // What a set of commits within [from, to) says about pacing. Commits made
 // in the window count; their presentations may land slightly after it.
 struct PacingStats {
-    bool used_presentation = false;     // false: frame-callback arrival times
-    std::vector<int64_t> latencies;     // commit to presentation (or frame callback)
-    std::vector<int64_t> intervals;     // between consecutive presentations
-    std::vector<int64_t> presented_at;  // presentation timestamps in the window
+    bool used_presentation = false;    // false: frame-callback arrival times
+    std::vector<int64_t> latencies;    // commit to presentation (or frame callback)
+    std::vector<int64_t> intervals;    // between consecutive presentations
+    std::vector<int64_t> presented_at; // presentation timestamps in the window
     uint64_t commits = 0;
     uint64_t presented = 0;
     uint64_t discarded = 0;
     uint64_t zero_copy = 0;
-    uint64_t missed = 0;                // intervals over 1.5 refresh periods
-    uint64_t no_feedback = 0;           // feedback still pending at the end
-    int64_t refresh_ns = 0;             // as reported by the compositor (0: unknown)
+    uint64_t missed = 0;      // intervals over 1.5 refresh periods
+    uint64_t no_feedback = 0; // feedback still pending at the end
+    int64_t refresh_ns = 0;   // as reported by the compositor (0: unknown)
 };
 
-PacingStats analyze(const std::vector<CommitRecord> &log, int64_t from, int64_t to,
-                    int64_t fallback_refresh_ns);
+PacingStats analyze(const std::vector<CommitRecord> &log, int64_t from, int64_t to, int64_t fallback_refresh_ns);
 
 // The parts of a PacingStats every record carries, as JSON.
 Json pacing_json(const PacingStats &stats, double duration_s, bool histogram);

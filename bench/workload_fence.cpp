@@ -28,8 +28,9 @@ Json measure(Connection &connection, Window &window, int samples, double max_wai
     int lost = 0;
     for (int n = 0; n < samples; ++n) {
         Buffer *free_buffer = nullptr;
-        pump_until(connections, windows, connection.now() + ms_to_ns(1000),
-                   [&] { return (free_buffer = window.next_buffer()) != nullptr; }, {}, error);
+        pump_until(
+            connections, windows, connection.now() + ms_to_ns(1000),
+            [&] { return (free_buffer = window.next_buffer()) != nullptr; }, {}, error);
         if (free_buffer == nullptr) {
             out.set("status", "error: no buffer released within 1 s" + (error.empty() ? "" : ": " + error));
             return out;
@@ -106,13 +107,13 @@ int run_fence_to_screen(const Options &options, Json &record) {
         if (window) {
             return true;
         }
-        window = std::make_unique<Window>(
-            *connection, dmabuf_window_config(*connection, devices.alloc_fd(), options.width.value_or(256),
-                                              options.height.value_or(256)));
+        window = std::make_unique<Window>(*connection, dmabuf_window_config(*connection, devices.alloc_fd(),
+                                                                            options.width.value_or(256),
+                                                                            options.height.value_or(256)));
         Connection *connections[] = {connection.get()};
         Window *windows[] = {window.get()};
-        pump_until(connections, windows, connection->now() + ms_to_ns(30000), [&] { return window->mapped(); }, {},
-                   error);
+        pump_until(
+            connections, windows, connection->now() + ms_to_ns(30000), [&] { return window->mapped(); }, {}, error);
         return window->mapped() && window->error().empty();
     };
 
@@ -129,9 +130,8 @@ int run_fence_to_screen(const Options &options, Json &record) {
         } else if (!map_window()) {
             explicit_json.set("status", "error: cannot show a dma-buf: " + error + (window ? window->error() : ""));
         } else {
-            Proxy<zwp_linux_surface_synchronization_v1> sync(
-                zwp_linux_explicit_synchronization_v1_get_synchronization(connection->explicit_sync(),
-                                                                          window->surface()));
+            Proxy<zwp_linux_surface_synchronization_v1> sync(zwp_linux_explicit_synchronization_v1_get_synchronization(
+                connection->explicit_sync(), window->surface()));
             UniqueFd acquire;
             uint32_t point = 0;
             explicit_json = measure(

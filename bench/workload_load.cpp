@@ -63,7 +63,8 @@ Json run_one(const Options &options, int clients, double duration_s, double warm
     int64_t from = clock.now();
     track.begin();
     if (ok) {
-        ok = pump_until(conn_ptrs, win_ptrs, from + ms_to_ns(duration_s * 1000), {}, [&] { track.sample(); }, error);
+        ok = pump_until(
+            conn_ptrs, win_ptrs, from + ms_to_ns(duration_s * 1000), {}, [&] { track.sample(); }, error);
     }
     int64_t to = clock.now();
     track.end();
@@ -100,8 +101,8 @@ Json run_one(const Options &options, int clients, double duration_s, double warm
     // A client is held when it got a new frame on (at least 95 % of) the
     // output frames the compositor actually made; whether the compositor
     // kept its announced rate is a separate question (output_rate_held).
-    const auto held = std::count_if(fps_values.begin(), fps_values.end(),
-                                    [&](double r) { return r >= 0.95 * output_rate && r > 0; });
+    const auto held =
+        std::count_if(fps_values.begin(), fps_values.end(), [&](double r) { return r >= 0.95 * output_rate && r > 0; });
     std::sort(fps_values.begin(), fps_values.end());
 
     out.set("duration_s", seconds);
@@ -149,9 +150,8 @@ int run_load(const Options &options, Json &record) {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
     record.set("output", output);
-    record.set("window", Json::object()
-                             .set("width", options.width.value_or(256))
-                             .set("height", options.height.value_or(256)));
+    record.set("window",
+               Json::object().set("width", options.width.value_or(256)).set("height", options.height.value_or(256)));
     record.set("runs", std::move(runs));
     if (!all_ok) {
         record.set("error", "a load run failed (see runs)");

@@ -160,7 +160,8 @@ int run_pacing(const Options &options, Json &record) {
     ResourceTrack track(options.pid);
 
     int64_t start = connection->now();
-    bool ok = pump_until(connections, windows, start + ms_to_ns(10000), [&] { return window.mapped(); }, {}, error);
+    bool ok = pump_until(
+        connections, windows, start + ms_to_ns(10000), [&] { return window.mapped(); }, {}, error);
     if (ok && !window.mapped()) {
         error = "the window was not configured within 10 s";
         ok = false;
@@ -171,7 +172,8 @@ int run_pacing(const Options &options, Json &record) {
     int64_t from = connection->now();
     track.begin();
     if (ok) {
-        ok = pump_until(connections, windows, from + ms_to_ns(duration_s * 1000), {}, [&] { track.sample(); }, error);
+        ok = pump_until(
+            connections, windows, from + ms_to_ns(duration_s * 1000), {}, [&] { track.sample(); }, error);
     }
     int64_t to = connection->now();
     track.end();

@@ -42,7 +42,7 @@ public:
 private:
     int vgem_fd_;
     uint32_t fence_;
-    std::unique_ptr<DumbBuffer> carrier_;  // the vgem BO the fence lives on, when it is not the buffer
+    std::unique_ptr<DumbBuffer> carrier_; // the vgem BO the fence lives on, when it is not the buffer
     bool signaled_ = false;
 };
 
@@ -91,7 +91,7 @@ std::unique_ptr<PendingFence> attach_vgem_fence(const FenceDevices &devices, con
     UniqueFd sync_file = export_sync_file(carrier->dmabuf_fd(), error);
     auto pending = std::make_unique<VgemFence>(vgem_fd, fence, std::move(carrier));
     if (!sync_file || !import_sync_file(buffer.dumb().dmabuf_fd(), sync_file.get(), error)) {
-        return nullptr;  // pending's destructor signals the fence
+        return nullptr; // pending's destructor signals the fence
     }
     how = "vgem fence imported into the " + devices.alloc_driver() + " buffer as a sync_file";
     return pending;
@@ -111,8 +111,8 @@ Window::Config dmabuf_window_config(Connection &connection, int alloc_fd, int wi
 
 Json drm_syncobj_json(const Connection &connection) {
     Json out = Json::object();
-    out.set("status", connection.has_global("wp_linux_drm_syncobj_manager_v1") ? "offered but not exercised"
-                                                                              : "not offered");
+    out.set("status",
+            connection.has_global("wp_linux_drm_syncobj_manager_v1") ? "offered but not exercised" : "not offered");
     return out;
 }
 
@@ -136,9 +136,8 @@ struct StallSetup {
 // output frozen for the whole window shows as one long gap and not as
 // "no intervals, nothing missed".
 Json gap_json(const std::vector<CommitRecord> &log, int64_t from, int64_t to, int64_t nominal) {
-    bool presentation = std::any_of(log.begin(), log.end(), [](const CommitRecord &r) {
-        return r.feedback == CommitRecord::Feedback::presented;
-    });
+    bool presentation = std::any_of(
+        log.begin(), log.end(), [](const CommitRecord &r) { return r.feedback == CommitRecord::Feedback::presented; });
     std::vector<int64_t> shown;
     int64_t refresh = nominal;
     for (const auto &r : log) {
@@ -181,9 +180,9 @@ Json gap_json(const std::vector<CommitRecord> &log, int64_t from, int64_t to, in
     return out;
 }
 
-Json run_stall_phase(StallSetup &s, const std::function<std::unique_ptr<PendingFence>(DmabufBuffer &, std::string &)> &fence_it,
-                     const std::function<void()> &before_commit, const std::string &alloc_error_prefix,
-                     int alloc_fd) {
+Json run_stall_phase(StallSetup &s,
+                     const std::function<std::unique_ptr<PendingFence>(DmabufBuffer &, std::string &)> &fence_it,
+                     const std::function<void()> &before_commit, const std::string &alloc_error_prefix, int alloc_fd) {
     Json out = Json::object();
     std::string error;
     Connection &clock = *s.connections.front();
@@ -234,7 +233,7 @@ Json run_stall_phase(StallSetup &s, const std::function<std::unique_ptr<PendingF
         client.set("shown_after_signal_ms", nullptr);
         client.set("feedback", stalled.feedback == CommitRecord::Feedback::discarded ? "discarded"
                                : stalled.feedback == CommitRecord::Feedback::pending ? "none within 1 s"
-                                                                                      : "not requested");
+                                                                                     : "not requested");
     }
     client.set("frame_callback_after_signal_ms",
                stalled.frame_done_ns >= 0 ? Json(ns_to_ms(stalled.frame_done_ns - t_signal)) : Json());
@@ -282,8 +281,7 @@ int run_stall(const Options &options, Json &record) {
     animate_config.width = options.width.value_or(256);
     animate_config.height = options.height.value_or(256);
     Window animator(*animator_connection, animate_config);
-    Window stalled(*stalled_connection,
-                   dmabuf_window_config(*stalled_connection, devices.alloc_fd(), 256, 256));
+    Window stalled(*stalled_connection, dmabuf_window_config(*stalled_connection, devices.alloc_fd(), 256, 256));
     Connection *connections[] = {animator_connection.get(), stalled_connection.get()};
     Window *windows[] = {&animator, &stalled};
     auto both_mapped = [&] { return animator.mapped() && stalled.mapped(); };
@@ -298,8 +296,7 @@ int run_stall(const Options &options, Json &record) {
     StallSetup setup{*stalled_connection, stalled, animator, connections, windows, options.stall_ms};
     std::string how;
     Json implicit = run_stall_phase(
-        setup,
-        [&](DmabufBuffer &buffer, std::string &err) { return attach_vgem_fence(devices, buffer, how, err); }, {},
+        setup, [&](DmabufBuffer &buffer, std::string &err) { return attach_vgem_fence(devices, buffer, how, err); }, {},
         "error: cannot make the stalled dma-buf: ", devices.alloc_fd());
     implicit.set("fence", how);
     record.set("implicit", std::move(implicit));
@@ -311,9 +308,8 @@ int run_stall(const Options &options, Json &record) {
         if (!timeline) {
             explicit_json.set("status", "skipped: " + sw_error);
         } else {
-            Proxy<zwp_linux_surface_synchronization_v1> sync(
-                zwp_linux_explicit_synchronization_v1_get_synchronization(stalled_connection->explicit_sync(),
-                                                                          stalled.surface()));
+            Proxy<zwp_linux_surface_synchronization_v1> sync(zwp_linux_explicit_synchronization_v1_get_synchronization(
+                stalled_connection->explicit_sync(), stalled.surface()));
             UniqueFd acquire;
             explicit_json = run_stall_phase(
                 setup,

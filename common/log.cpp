@@ -105,7 +105,8 @@ std::optional<std::string> parse_spec(std::string_view spec, Spec &out) {
     size_t start = 0;
     while (start <= spec.size()) {
         size_t end = spec.find(',', start);
-        std::string_view item = spec.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        std::string_view item =
+            spec.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
         size_t eq = item.find('=');
         std::string_view level_text = eq == std::string_view::npos ? item : item.substr(eq + 1);
         auto level = level_named(level_text);
@@ -185,9 +186,8 @@ void vwrite(Category category, Level level, const char *file, int line, const ch
     static constexpr std::array<const char *, 4> headers = {"", "[ERROR]", "[INFO]", "[DEBUG]"};
 
     char prefix[256];
-    int n = std::snprintf(prefix, sizeof prefix, "%02lld:%02lld:%02lld.%03lld %s [%s] ", ms / 3600000,
-                          ms / 60000 % 60, ms / 1000 % 60, ms % 1000, headers[static_cast<int>(level)],
-                          name(category));
+    int n = std::snprintf(prefix, sizeof prefix, "%02lld:%02lld:%02lld.%03lld %s [%s] ", ms / 3600000, ms / 60000 % 60,
+                          ms / 1000 % 60, ms % 1000, headers[static_cast<int>(level)], name(category));
     if (file != nullptr && level == Level::error && n > 0 && n < static_cast<int>(sizeof prefix)) {
         std::snprintf(prefix + n, sizeof prefix - n, "[%s:%d] ", short_path(file), line);
     }

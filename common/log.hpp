@@ -51,12 +51,12 @@ void vwrite(Category category, Level level, const char *file, int line, const ch
 
 } // namespace sluice::log
 
-#define SLUICE_LOG(lvl, category, fmt, ...)                                                                \
-    do {                                                                                                   \
-        if (::sluice::log::enabled(::sluice::log::Category::category, ::sluice::log::Level::lvl)) {        \
-            ::sluice::log::write(::sluice::log::Category::category, ::sluice::log::Level::lvl, __FILE__,   \
-                                 __LINE__, fmt, ##__VA_ARGS__);                                            \
-        }                                                                                                  \
+#define SLUICE_LOG(lvl, category, fmt, ...)                                                                        \
+    do {                                                                                                           \
+        if (::sluice::log::enabled(::sluice::log::Category::category, ::sluice::log::Level::lvl)) {                \
+            ::sluice::log::write(::sluice::log::Category::category, ::sluice::log::Level::lvl, __FILE__, __LINE__, \
+                                 fmt, ##__VA_ARGS__);                                                              \
+        }                                                                                                          \
     } while (0)
 
 #define LOG_ERROR(category, fmt, ...) SLUICE_LOG(error, category, fmt, ##__VA_ARGS__)

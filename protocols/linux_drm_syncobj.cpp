@@ -148,8 +148,7 @@ const struct wp_linux_drm_syncobj_surface_v1_interface surface_impl = {
 
 } // namespace
 
-LinuxDrmSyncobjManager::LinuxDrmSyncobjManager(wl_display *display,
-                                               std::shared_ptr<const sync::SyncobjDevice> device)
+LinuxDrmSyncobjManager::LinuxDrmSyncobjManager(wl_display *display, std::shared_ptr<const sync::SyncobjDevice> device)
     : device_(std::move(device)) {
     global_ = wl_global_create(display, &wp_linux_drm_syncobj_manager_v1_interface, manager_version, this,
                                &LinuxDrmSyncobjManager::bind);
@@ -194,8 +193,7 @@ void LinuxDrmSyncobjManager::handle_get_surface(wl_client *client, wl_resource *
                                    [](wl_resource *r) { delete SyncobjSurface::from_resource(r); });
 }
 
-void LinuxDrmSyncobjManager::handle_import_timeline(wl_client *client, wl_resource *resource, uint32_t id,
-                                                    int32_t fd) {
+void LinuxDrmSyncobjManager::handle_import_timeline(wl_client *client, wl_resource *resource, uint32_t id, int32_t fd) {
     sync::UniqueFd owned(fd); // ours from here on, whatever happens
     auto *self = static_cast<LinuxDrmSyncobjManager *>(wl_resource_get_user_data(resource));
     if (self == nullptr) {

@@ -33,8 +33,7 @@ public:
 
 private:
     static void bind(wl_client *client, void *data, uint32_t version, uint32_t id);
-    static void handle_get_surface(wl_client *client, wl_resource *resource, uint32_t id,
-                                   wl_resource *surface);
+    static void handle_get_surface(wl_client *client, wl_resource *resource, uint32_t id, wl_resource *surface);
     static void handle_import_timeline(wl_client *client, wl_resource *resource, uint32_t id, int32_t fd);
 
     wl_global *global_;

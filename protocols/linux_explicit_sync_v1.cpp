@@ -154,8 +154,7 @@ LinuxExplicitSyncV1::~LinuxExplicitSyncV1() { wl_global_destroy(global_); }
 
 void LinuxExplicitSyncV1::bind(wl_client *client, void *data, uint32_t version, uint32_t id) {
     auto *self = static_cast<LinuxExplicitSyncV1 *>(data);
-    wl_resource *resource =
-        wl_resource_create(client, &zwp_linux_explicit_synchronization_v1_interface, version, id);
+    wl_resource *resource = wl_resource_create(client, &zwp_linux_explicit_synchronization_v1_interface, version, id);
     if (resource == nullptr) {
         wl_client_post_no_memory(client);
         return;
@@ -186,8 +185,8 @@ void LinuxExplicitSyncV1::handle_get_synchronization(wl_client *client, wl_resou
     }
     static const struct zwp_linux_surface_synchronization_v1_interface impl = {
         .destroy = destroy_resource,
-        .set_acquire_fence =
-            [](wl_client *, wl_resource *r, int32_t fd) { SurfaceSynchronization::from_resource(r)->set_acquire_fence(fd); },
+        .set_acquire_fence = [](wl_client *, wl_resource *r,
+                                int32_t fd) { SurfaceSynchronization::from_resource(r)->set_acquire_fence(fd); },
         .get_release = [](wl_client *c, wl_resource *r,
                           uint32_t new_id) { SurfaceSynchronization::from_resource(r)->get_release(c, new_id); },
     };

@@ -18,7 +18,7 @@ namespace sluice::render {
 namespace {
 
 struct NodeName {
-    int kind;   // 0 render, 1 primary
+    int kind; // 0 render, 1 primary
     long number;
     std::string name;
 };

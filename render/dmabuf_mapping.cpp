@@ -79,9 +79,8 @@ sync::Result<DmabufMapping> DmabufMapping::map(const wlr_dmabuf_attributes &attr
 DmabufMapping::~DmabufMapping() { reset(); }
 
 DmabufMapping::DmabufMapping(DmabufMapping &&other) noexcept
-    : fd_(std::move(other.fd_)), base_(std::exchange(other.base_, nullptr)),
-      length_(std::exchange(other.length_, 0)), plane_offset_(std::exchange(other.plane_offset_, 0)),
-      stride_(std::exchange(other.stride_, 0)) {}
+    : fd_(std::move(other.fd_)), base_(std::exchange(other.base_, nullptr)), length_(std::exchange(other.length_, 0)),
+      plane_offset_(std::exchange(other.plane_offset_, 0)), stride_(std::exchange(other.stride_, 0)) {}
 
 DmabufMapping &DmabufMapping::operator=(DmabufMapping &&other) noexcept {
     if (this != &other) {

@@ -71,9 +71,7 @@ PixelBox covered_pixels(const Matrix &to_target, double x0, double y0, double w,
 bool is_affine(const Matrix &m) { return near(m[6], 0) && near(m[7], 0) && near(m[8], 1); }
 
 // Edges along the pixel grid: no rotation but by quarter turns.
-bool is_axis_aligned(const Matrix &m) {
-    return (near(m[1], 0) && near(m[3], 0)) || (near(m[0], 0) && near(m[4], 0));
-}
+bool is_axis_aligned(const Matrix &m) { return (near(m[1], 0) && near(m[3], 0)) || (near(m[0], 0) && near(m[4], 0)); }
 
 // Each texel is one pixel (any quarter turn or flip), and texel centres
 // land on pixel centres.
@@ -127,8 +125,8 @@ DrawPlan plan_texture_draw(const SourceRect &src, const float matrix[9], int32_t
         return plan;
     }
     // Texels -> unit square -> target pixels.
-    const Matrix texel_to_unit = {1 / src.width, 0, -src.x / src.width, 0, 1 / src.height, -src.y / src.height,
-                                  0, 0, 1};
+    const Matrix texel_to_unit = {
+        1 / src.width, 0, -src.x / src.width, 0, 1 / src.height, -src.y / src.height, 0, 0, 1};
     const Matrix to_target = multiply(to_matrix(matrix), texel_to_unit);
     if (!finite(to_target) || !is_affine(to_target)) {
         // wlroots 0.15 never makes a projective matrix for a texture.
@@ -146,8 +144,8 @@ DrawPlan plan_texture_draw(const SourceRect &src, const float matrix[9], int32_t
         return plan;
     }
 
-    const bool whole_texels = near_integer(src.x) && near_integer(src.y) && near_integer(src.width) &&
-                              near_integer(src.height);
+    const bool whole_texels =
+        near_integer(src.x) && near_integer(src.y) && near_integer(src.width) && near_integer(src.height);
     if (whole_texels && near(to_target[0], 1) && near(to_target[4], 1) && near(to_target[1], 0) &&
         near(to_target[3], 0) && near_integer(to_target[2]) && near_integer(to_target[5])) {
         plan.kind = DrawPlan::Kind::Copy;

@@ -53,8 +53,8 @@ struct DrawPlan {
     // never bleeds in what lies outside it (as GL's CLAMP_TO_EDGE on a
     // sub-image would not either).
     PixelBox source;
-    int32_t dx = 0, dy = 0;           // Copy
-    pixman_f_transform to_source{};   // Affine: target pixels -> texels
+    int32_t dx = 0, dy = 0;         // Copy
+    pixman_f_transform to_source{}; // Affine: target pixels -> texels
     // Affine: the quad's edges run along the pixel grid, so `target` is
     // exactly the covered area and every pixel of it maps inside `source`.
     bool axis_aligned = false;

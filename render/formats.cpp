@@ -78,8 +78,7 @@ std::vector<uint32_t> cpu_importable_formats(wlr_renderer *pixman) {
     const uint32_t *formats = wlr_renderer_get_shm_texture_formats(pixman, &len);
     std::vector<uint32_t> result;
     for (size_t i = 0; formats != nullptr && i < len; ++i) {
-        if (packed_bytes_per_pixel(formats[i]) &&
-            std::find(result.begin(), result.end(), formats[i]) == result.end()) {
+        if (packed_bytes_per_pixel(formats[i]) && std::find(result.begin(), result.end(), formats[i]) == result.end()) {
             result.push_back(formats[i]);
         }
     }

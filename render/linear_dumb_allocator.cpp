@@ -58,8 +58,7 @@ private:
         return true;
     }
 
-    static bool handle_begin_access(wlr_buffer *buffer, uint32_t flags, void **data, uint32_t *format,
-                                    size_t *stride) {
+    static bool handle_begin_access(wlr_buffer *buffer, uint32_t flags, void **data, uint32_t *format, size_t *stride) {
         return wlr_buffer_begin_data_ptr_access(from(buffer)->inner_, flags, data, format, stride);
     }
 
@@ -143,7 +142,7 @@ wlr_allocator *with_linear_dumb_buffers(wlr_renderer *renderer, wlr_allocator *a
         return allocator;
     }
     LOG_DEBUG(render, "DRM dumb buffers are labelled LINEAR where LINEAR is asked for (cursor planes take "
-                          "nothing else)");
+                      "nothing else)");
     return LinearDumbAllocator::wrap(allocator);
 }
 

@@ -32,8 +32,7 @@ MappedDmabufBuffer *MappedDmabufBuffer::from(wlr_buffer *buffer) {
 
 MappedDmabufBuffer::MappedDmabufBuffer(wlr_buffer *source, uint32_t drm_format, DmabufMapping mapping,
                                        CpuAccessSync sync)
-    : source_(wlr_buffer_lock(source)), drm_format_(drm_format), mapping_(std::move(mapping)),
-      sync_(std::move(sync)) {
+    : source_(wlr_buffer_lock(source)), drm_format_(drm_format), mapping_(std::move(mapping)), sync_(std::move(sync)) {
     wlr_buffer_init(&handle_.base, &impl_, source->width, source->height);
     handle_.owner = this;
 }
@@ -68,15 +67,16 @@ bool MappedDmabufBuffer::begin_access(uint32_t flags, void **data, uint32_t *for
     bracketed_ = !writers_pending();
     if (!bracketed_) {
         if (!pending_writer_logged_) {
-            LOG_INFO(render, "a client writes into a %dx%d dma-buf sluice is showing; reading it without "
-                                 "waiting for the writer",
-                       handle_.base.width, handle_.base.height);
+            LOG_INFO(render,
+                     "a client writes into a %dx%d dma-buf sluice is showing; reading it without "
+                     "waiting for the writer",
+                     handle_.base.width, handle_.base.height);
             pending_writer_logged_ = true;
         }
     } else if (auto started = sync_(mapping_.fd(), cpu_read_start_flags()); !started) {
         if (!sync_error_logged_) {
-            LOG_ERROR(render, "cannot start a CPU read of a %dx%d dma-buf: %s", handle_.base.width,
-                       handle_.base.height, started.error().message.c_str());
+            LOG_ERROR(render, "cannot start a CPU read of a %dx%d dma-buf: %s", handle_.base.width, handle_.base.height,
+                      started.error().message.c_str());
             sync_error_logged_ = true;
         }
         return false;
@@ -99,8 +99,8 @@ void MappedDmabufBuffer::end_access() {
         return;
     }
     if (auto ended = sync_(mapping_.fd(), cpu_read_end_flags()); !ended && !sync_error_logged_) {
-        LOG_ERROR(render, "cannot end a CPU read of a %dx%d dma-buf: %s", handle_.base.width,
-                   handle_.base.height, ended.error().message.c_str());
+        LOG_ERROR(render, "cannot end a CPU read of a %dx%d dma-buf: %s", handle_.base.width, handle_.base.height,
+                  ended.error().message.c_str());
         sync_error_logged_ = true;
     }
 }

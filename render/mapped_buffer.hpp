@@ -46,8 +46,7 @@ private:
     ~MappedDmabufBuffer();
 
     static void handle_destroy(wlr_buffer *buffer);
-    static bool handle_begin_access(wlr_buffer *buffer, uint32_t flags, void **data, uint32_t *format,
-                                    size_t *stride);
+    static bool handle_begin_access(wlr_buffer *buffer, uint32_t flags, void **data, uint32_t *format, size_t *stride);
     static void handle_end_access(wlr_buffer *buffer);
     static const wlr_buffer_impl impl_;
 

@@ -106,8 +106,8 @@ bool draw_texture(pixman_image_t *target, const PixelBox &clip, const TextureSou
         texture.opaque && mask.get() == nullptr && plan.axis_aligned ? PIXMAN_OP_SRC : PIXMAN_OP_OVER;
     // Source and destination coordinates are the same: the transform takes
     // target pixels to texels by itself.
-    pixman_image_composite32(op, view.get(), mask.get(), target, area.x1, area.y1, 0, 0, area.x1, area.y1,
-                             area.width(), area.height());
+    pixman_image_composite32(op, view.get(), mask.get(), target, area.x1, area.y1, 0, 0, area.x1, area.y1, area.width(),
+                             area.height());
     return true;
 }
 

@@ -22,8 +22,8 @@ wlr_texture *PixmanTexture::create(wlr_buffer *buffer, Registry &registry) {
     const auto format = pixman_format_of(drm_format);
     if (!format) {
         const FourccName name = fourcc_name(drm_format);
-        LOG_ERROR(render, "a %dx%d buffer in %s (0x%08x) cannot be read by pixman", buffer->width,
-                   buffer->height, name.text, drm_format);
+        LOG_ERROR(render, "a %dx%d buffer in %s (0x%08x) cannot be read by pixman", buffer->width, buffer->height,
+                  name.text, drm_format);
         return nullptr;
     }
     auto *texture = new PixmanTexture(buffer, format->code, format->has_alpha, registry);

@@ -23,7 +23,8 @@ bool has_extension(const char *list, std::string_view name) {
     return false;
 }
 
-template <typename Proc> Proc lookup(const char *name) {
+template <typename Proc>
+Proc lookup(const char *name) {
     return reinterpret_cast<Proc>(eglGetProcAddress(name));
 }
 
@@ -133,14 +134,13 @@ sync::Result<void> RenderFences::settle_frame(wlr_buffer *target, sync::DmaBufFe
     const auto start = std::chrono::steady_clock::now();
     auto done = (*fence)->wait(limit);
     LOG_DEBUG(render, "waited %.2f ms for the renderer to finish the frame",
-               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (!done.ok()) {
         return std::move(done).error();
     }
     if (!*done) {
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(limit).count();
-        return sync::Error{ETIMEDOUT,
-                           "the renderer did not finish the frame within " + std::to_string(ms) + " ms"};
+        return sync::Error{ETIMEDOUT, "the renderer did not finish the frame within " + std::to_string(ms) + " ms"};
     }
     return {};
 }

@@ -147,14 +147,13 @@ private:
     }
     static uint32_t preferred_read_format(wlr_renderer *renderer) {
         wlr_renderer *in = inner(renderer);
-        return in->impl->preferred_read_format != nullptr ? in->impl->preferred_read_format(in)
-                                                          : DRM_FORMAT_INVALID;
+        return in->impl->preferred_read_format != nullptr ? in->impl->preferred_read_format(in) : DRM_FORMAT_INVALID;
     }
     static bool read_pixels(wlr_renderer *renderer, uint32_t fmt, uint32_t *flags, uint32_t stride, uint32_t width,
                             uint32_t height, uint32_t src_x, uint32_t src_y, uint32_t dst_x, uint32_t dst_y,
                             void *data) {
-        return wlr_renderer_read_pixels(inner(renderer), fmt, flags, stride, width, height, src_x, src_y, dst_x,
-                                        dst_y, data);
+        return wlr_renderer_read_pixels(inner(renderer), fmt, flags, stride, width, height, src_x, src_y, dst_x, dst_y,
+                                        data);
     }
     static void destroy(wlr_renderer *renderer) { delete from(renderer); }
     static int get_drm_fd(wlr_renderer *renderer) { return from(renderer)->drm_fd_.get(); }
@@ -170,9 +169,7 @@ private:
     bool draw(wlr_texture *texture, const wlr_fbox &box, const float matrix[9], float alpha);
 
     // The target's pixels: the whole image, or the scissor within it.
-    PixelBox bounds() const {
-        return {0, 0, pixman_image_get_width(target_), pixman_image_get_height(target_)};
-    }
+    PixelBox bounds() const { return {0, 0, pixman_image_get_width(target_), pixman_image_get_height(target_)}; }
     PixelBox clip() const { return scissor_ ? scissor_->intersect(bounds()) : bounds(); }
 
     Handle handle_{};
@@ -225,14 +222,14 @@ wlr_texture *SoftwareRenderer::texture_from(wlr_buffer *buffer) {
     // Refusing here is what makes linux-dmabuf answer `failed` (or its
     // invalid_wl_buffer error for create_immed): it tries a texture at import.
     if (!known) {
-        LOG_ERROR(render, "dma-buf %dx%d refused: format %s (0x%08x) cannot be read by pixman",
-                   attribs.width, attribs.height, name.text, attribs.format);
+        LOG_ERROR(render, "dma-buf %dx%d refused: format %s (0x%08x) cannot be read by pixman", attribs.width,
+                  attribs.height, name.text, attribs.format);
         return nullptr;
     }
     auto mapping = DmabufMapping::map(attribs, *packed_bytes_per_pixel(attribs.format));
     if (!mapping) {
         LOG_ERROR(render, "dma-buf %dx%d %s refused: %s", attribs.width, attribs.height, name.text,
-                   mapping.error().message.c_str());
+                  mapping.error().message.c_str());
         return nullptr;
     }
     wlr_buffer *wrapper = MappedDmabufBuffer::create(buffer, attribs.format, std::move(mapping).value(), sync_);
@@ -243,8 +240,8 @@ wlr_texture *SoftwareRenderer::texture_from(wlr_buffer *buffer) {
     // The texture holds the only lock that should keep the wrapper alive.
     wlr_buffer_drop(wrapper);
     if (texture == nullptr) {
-        LOG_ERROR(render, "dma-buf %dx%d %s refused: pixman cannot make a texture of it", attribs.width,
-                   attribs.height, name.text);
+        LOG_ERROR(render, "dma-buf %dx%d %s refused: pixman cannot make a texture of it", attribs.width, attribs.height,
+                  name.text);
     }
     return texture;
 }
@@ -254,8 +251,9 @@ bool SoftwareRenderer::draw(wlr_texture *texture, const wlr_fbox &box, const flo
     if (target_ == nullptr || pixman == nullptr) {
         return false;
     }
-    const DrawPlan plan = plan_texture_draw({box.x, box.y, box.width, box.height}, matrix,
-                                            static_cast<int32_t>(texture->width), static_cast<int32_t>(texture->height));
+    const DrawPlan plan =
+        plan_texture_draw({box.x, box.y, box.width, box.height}, matrix, static_cast<int32_t>(texture->width),
+                          static_cast<int32_t>(texture->height));
     if (plan.kind == DrawPlan::Kind::Nothing || plan.target.intersect(clip()).empty()) {
         // Nothing of it shows here: not even the data pointer is opened
         // (for a dma-buf, no DMA_BUF_IOCTL_SYNC).

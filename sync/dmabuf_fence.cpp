@@ -14,24 +14,22 @@ static_assert(static_cast<std::uint32_t>(sluice::sync::DmaBufAccess::Write) == D
 namespace sluice::sync {
 namespace {
 
-constexpr const char* kExport = "DMA_BUF_IOCTL_EXPORT_SYNC_FILE";
-constexpr const char* kImport = "DMA_BUF_IOCTL_IMPORT_SYNC_FILE";
+constexpr const char *kExport = "DMA_BUF_IOCTL_EXPORT_SYNC_FILE";
+constexpr const char *kImport = "DMA_BUF_IOCTL_IMPORT_SYNC_FILE";
 
-Error unsupported_error(const char* operation)
-{
+Error unsupported_error(const char *operation) {
     return errno_error(operation, EOPNOTSUPP, "the kernel lacks it; Linux 6.0 added it");
 }
 
 } // namespace
 
-Error DmaBufFences::classify_failure(const char* operation, BorrowedFd dmabuf, int err)
-{
+Error DmaBufFences::classify_failure(const char *operation, BorrowedFd dmabuf, int err) {
     if (err != ENOTTY)
         return errno_error(operation, err);
 
     // ENOTTY means either "not a dma-buf" or "a dma-buf, but the kernel has no
     // such ioctl". The filesystem a dma-buf lives on tells which.
-    struct statfs fs{};
+    struct statfs fs {};
     if (::fstatfs(dmabuf.get(), &fs) == 0 && fs.f_type == uapi::kDmaBufFsMagic) {
         support_.store(ImplicitSyncSupport::Unsupported);
         return unsupported_error(operation);
@@ -39,8 +37,7 @@ Error DmaBufFences::classify_failure(const char* operation, BorrowedFd dmabuf, i
     return errno_error(operation, err, "fd " + std::to_string(dmabuf.get()) + " is not a dma-buf");
 }
 
-Result<SyncFile> DmaBufFences::export_sync_file(BorrowedFd dmabuf, DmaBufAccess access)
-{
+Result<SyncFile> DmaBufFences::export_sync_file(BorrowedFd dmabuf, DmaBufAccess access) {
     if (support() == ImplicitSyncSupport::Unsupported)
         return unsupported_error(kExport);
 
@@ -53,9 +50,7 @@ Result<SyncFile> DmaBufFences::export_sync_file(BorrowedFd dmabuf, DmaBufAccess 
     return SyncFile::adopt_unchecked(UniqueFd{args.fd});
 }
 
-Result<void> DmaBufFences::import_sync_file(BorrowedFd dmabuf, const SyncFile& fence,
-                                            DmaBufAccess access)
-{
+Result<void> DmaBufFences::import_sync_file(BorrowedFd dmabuf, const SyncFile &fence, DmaBufAccess access) {
     if (support() == ImplicitSyncSupport::Unsupported)
         return unsupported_error(kImport);
 

@@ -44,27 +44,25 @@ public:
     static constexpr int kUnsupportedErrno = EOPNOTSUPP;
 
     DmaBufFences() = default;
-    DmaBufFences(const DmaBufFences&) = delete;
-    DmaBufFences& operator=(const DmaBufFences&) = delete;
+    DmaBufFences(const DmaBufFences &) = delete;
+    DmaBufFences &operator=(const DmaBufFences &) = delete;
 
     // DMA_BUF_IOCTL_EXPORT_SYNC_FILE. A dma-buf with no fences gives an
     // already-signaled sync_file.
     [[nodiscard]] Result<SyncFile> export_sync_file(BorrowedFd dmabuf, DmaBufAccess access);
     // DMA_BUF_IOCTL_IMPORT_SYNC_FILE.
-    [[nodiscard]] Result<void> import_sync_file(BorrowedFd dmabuf, const SyncFile& fence,
-                                                DmaBufAccess access);
+    [[nodiscard]] Result<void> import_sync_file(BorrowedFd dmabuf, const SyncFile &fence, DmaBufAccess access);
 
     [[nodiscard]] ImplicitSyncSupport support() const noexcept { return support_.load(); }
 
-    [[nodiscard]] static bool is_unsupported(const Error& error) noexcept
-    {
+    [[nodiscard]] static bool is_unsupported(const Error &error) noexcept {
         return error.errno_value == kUnsupportedErrno;
     }
 
 private:
     // Turns a failed ioctl into an Error, telling "not a dma-buf" (ENOTTY)
     // from "the kernel does not know this ioctl" (EOPNOTSUPP, remembered).
-    [[nodiscard]] Error classify_failure(const char* operation, BorrowedFd dmabuf, int err);
+    [[nodiscard]] Error classify_failure(const char *operation, BorrowedFd dmabuf, int err);
 
     std::atomic<ImplicitSyncSupport> support_{ImplicitSyncSupport::Unknown};
 };

@@ -14,38 +14,28 @@ namespace {
 
 // libdrm's drmSyncobj* return either -1 or -errno depending on the function,
 // but all of them leave errno set, so errno is what is read.
-Error drm_error(const char* operation)
-{
-    return errno_error(operation, errno);
-}
+Error drm_error(const char *operation) { return errno_error(operation, errno); }
 
-Error no_timeline_error()
-{
+Error no_timeline_error() {
     return errno_error("DRM_CAP_SYNCOBJ_TIMELINE", EOPNOTSUPP, "the DRM driver has no timeline syncobjs");
 }
 
-Error moved_from_error(const char* operation)
-{
-    return errno_error(operation, EBADF, "the timeline was moved from");
-}
+Error moved_from_error(const char *operation) { return errno_error(operation, EBADF, "the timeline was moved from"); }
 
 // A binary syncobj that only lives for one transfer: sync_files move in and
 // out of timelines through one, since the kernel's sync_file import/export
 // speaks binary syncobjs only.
 class TemporarySyncobj {
 public:
-    static Result<TemporarySyncobj> create(BorrowedFd fd)
-    {
+    static Result<TemporarySyncobj> create(BorrowedFd fd) {
         std::uint32_t handle = 0;
         if (drmSyncobjCreate(fd.get(), 0, &handle) != 0)
             return drm_error("DRM_IOCTL_SYNCOBJ_CREATE");
         return TemporarySyncobj{fd, handle};
     }
-    TemporarySyncobj(TemporarySyncobj&& other) noexcept
-        : fd_(other.fd_), handle_(std::exchange(other.handle_, 0)) {}
-    TemporarySyncobj& operator=(TemporarySyncobj&&) = delete;
-    ~TemporarySyncobj()
-    {
+    TemporarySyncobj(TemporarySyncobj &&other) noexcept : fd_(other.fd_), handle_(std::exchange(other.handle_, 0)) {}
+    TemporarySyncobj &operator=(TemporarySyncobj &&) = delete;
+    ~TemporarySyncobj() {
         if (handle_ != 0)
             drmSyncobjDestroy(fd_.get(), handle_);
     }
@@ -57,8 +47,7 @@ private:
     std::uint32_t handle_;
 };
 
-std::int64_t absolute_deadline(std::chrono::nanoseconds timeout)
-{
+std::int64_t absolute_deadline(std::chrono::nanoseconds timeout) {
     // 0 is the kernel's "just poll".
     if (timeout.count() <= 0)
         return 0;
@@ -72,8 +61,7 @@ std::int64_t absolute_deadline(std::chrono::nanoseconds timeout)
     return now_ns + timeout.count();
 }
 
-std::uint32_t wait_flags(WaitFor what)
-{
+std::uint32_t wait_flags(WaitFor what) {
     // WAIT_FOR_SUBMIT: a point with no fence yet is waited for rather than
     // rejected with EINVAL.
     std::uint32_t flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
@@ -84,8 +72,7 @@ std::uint32_t wait_flags(WaitFor what)
 
 } // namespace
 
-Result<DrmSyncobjTimeline> DrmSyncobjTimeline::create(std::shared_ptr<const SyncobjDevice> device)
-{
+Result<DrmSyncobjTimeline> DrmSyncobjTimeline::create(std::shared_ptr<const SyncobjDevice> device) {
     if (!device->supports_timeline())
         return no_timeline_error();
     std::uint32_t handle = 0;
@@ -95,8 +82,7 @@ Result<DrmSyncobjTimeline> DrmSyncobjTimeline::create(std::shared_ptr<const Sync
 }
 
 Result<DrmSyncobjTimeline> DrmSyncobjTimeline::import_fd(std::shared_ptr<const SyncobjDevice> device,
-                                                         BorrowedFd syncobj_fd)
-{
+                                                         BorrowedFd syncobj_fd) {
     if (!device->supports_timeline())
         return no_timeline_error();
     std::uint32_t handle = 0;
@@ -112,11 +98,10 @@ Result<DrmSyncobjTimeline> DrmSyncobjTimeline::import_fd(std::shared_ptr<const S
     return DrmSyncobjTimeline{std::move(device), handle};
 }
 
-DrmSyncobjTimeline::DrmSyncobjTimeline(DrmSyncobjTimeline&& other) noexcept
+DrmSyncobjTimeline::DrmSyncobjTimeline(DrmSyncobjTimeline &&other) noexcept
     : device_(std::move(other.device_)), handle_(std::exchange(other.handle_, 0)) {}
 
-DrmSyncobjTimeline& DrmSyncobjTimeline::operator=(DrmSyncobjTimeline&& other) noexcept
-{
+DrmSyncobjTimeline &DrmSyncobjTimeline::operator=(DrmSyncobjTimeline &&other) noexcept {
     if (this != &other) {
         destroy();
         device_ = std::move(other.device_);
@@ -125,13 +110,9 @@ DrmSyncobjTimeline& DrmSyncobjTimeline::operator=(DrmSyncobjTimeline&& other) no
     return *this;
 }
 
-DrmSyncobjTimeline::~DrmSyncobjTimeline()
-{
-    destroy();
-}
+DrmSyncobjTimeline::~DrmSyncobjTimeline() { destroy(); }
 
-void DrmSyncobjTimeline::destroy() noexcept
-{
+void DrmSyncobjTimeline::destroy() noexcept {
     // The device's fd is our own duplicate, so the handle is still valid on
     // it whatever the caller did with its fd. A failure here (device gone)
     // leaves nothing for us to clean up.
@@ -140,8 +121,7 @@ void DrmSyncobjTimeline::destroy() noexcept
     handle_ = 0;
 }
 
-Result<UniqueFd> DrmSyncobjTimeline::export_fd() const
-{
+Result<UniqueFd> DrmSyncobjTimeline::export_fd() const {
     if (handle_ == 0)
         return moved_from_error("DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD");
     int fd = -1;
@@ -150,8 +130,7 @@ Result<UniqueFd> DrmSyncobjTimeline::export_fd() const
     return UniqueFd{fd};
 }
 
-Result<DrmSyncobjTimeline> DrmSyncobjTimeline::duplicate() const
-{
+Result<DrmSyncobjTimeline> DrmSyncobjTimeline::duplicate() const {
     auto fd = export_fd();
     if (!fd)
         return std::move(fd).error();
@@ -160,8 +139,7 @@ Result<DrmSyncobjTimeline> DrmSyncobjTimeline::duplicate() const
     return import_fd(device_, fd->borrow());
 }
 
-Result<void> DrmSyncobjTimeline::signal(std::uint64_t point) const
-{
+Result<void> DrmSyncobjTimeline::signal(std::uint64_t point) const {
     if (handle_ == 0)
         return moved_from_error("DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL");
     std::uint32_t handle = handle_;
@@ -170,8 +148,7 @@ Result<void> DrmSyncobjTimeline::signal(std::uint64_t point) const
     return {};
 }
 
-Result<PointState> DrmSyncobjTimeline::query(std::uint64_t point) const
-{
+Result<PointState> DrmSyncobjTimeline::query(std::uint64_t point) const {
     // A zero-timeout wait answers exactly "has this point reached the state"
     // and, unlike DRM_IOCTL_SYNCOBJ_QUERY, stays right for timelines whose
     // points were signaled out of order.
@@ -186,8 +163,7 @@ Result<PointState> DrmSyncobjTimeline::query(std::uint64_t point) const
     return *available ? PointState::Available : PointState::Unavailable;
 }
 
-Result<std::uint64_t> DrmSyncobjTimeline::last_signaled_point() const
-{
+Result<std::uint64_t> DrmSyncobjTimeline::last_signaled_point() const {
     if (handle_ == 0)
         return moved_from_error("DRM_IOCTL_SYNCOBJ_QUERY");
     std::uint32_t handle = handle_;
@@ -197,9 +173,7 @@ Result<std::uint64_t> DrmSyncobjTimeline::last_signaled_point() const
     return point;
 }
 
-Result<bool> DrmSyncobjTimeline::wait(std::uint64_t point, WaitFor what,
-                                      std::chrono::nanoseconds timeout) const
-{
+Result<bool> DrmSyncobjTimeline::wait(std::uint64_t point, WaitFor what, std::chrono::nanoseconds timeout) const {
     const TimelinePoint only{this, point};
     auto reached = wait_any(std::span{&only, 1}, what, timeout);
     if (!reached)
@@ -207,18 +181,17 @@ Result<bool> DrmSyncobjTimeline::wait(std::uint64_t point, WaitFor what,
     return reached->has_value();
 }
 
-Result<std::optional<std::size_t>> DrmSyncobjTimeline::wait_any(std::span<const TimelinePoint> points,
-                                                                WaitFor what, std::chrono::nanoseconds timeout)
-{
-    constexpr const char* kOperation = "DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT";
+Result<std::optional<std::size_t>> DrmSyncobjTimeline::wait_any(std::span<const TimelinePoint> points, WaitFor what,
+                                                                std::chrono::nanoseconds timeout) {
+    constexpr const char *kOperation = "DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT";
     if (points.empty())
         return errno_error(kOperation, EINVAL, "no points to wait for");
-    const SyncobjDevice* device = points.front().timeline->device_.get();
+    const SyncobjDevice *device = points.front().timeline->device_.get();
     std::vector<std::uint32_t> handles;
     std::vector<std::uint64_t> values;
     handles.reserve(points.size());
     values.reserve(points.size());
-    for (const TimelinePoint& p : points) {
+    for (const TimelinePoint &p : points) {
         if (p.timeline->handle_ == 0)
             return moved_from_error(kOperation);
         // Handles only mean something on the DRM file that made them.
@@ -228,9 +201,8 @@ Result<std::optional<std::size_t>> DrmSyncobjTimeline::wait_any(std::span<const 
         values.push_back(p.point);
     }
     std::uint32_t first = 0;
-    if (drmSyncobjTimelineWait(device->fd().get(), handles.data(), values.data(),
-                               static_cast<unsigned>(handles.size()), absolute_deadline(timeout),
-                               wait_flags(what), &first) != 0) {
+    if (drmSyncobjTimelineWait(device->fd().get(), handles.data(), values.data(), static_cast<unsigned>(handles.size()),
+                               absolute_deadline(timeout), wait_flags(what), &first) != 0) {
         const int err = errno;
         if (err == ETIME)
             return std::optional<std::size_t>{};
@@ -239,8 +211,7 @@ Result<std::optional<std::size_t>> DrmSyncobjTimeline::wait_any(std::span<const 
     return std::optional<std::size_t>{first};
 }
 
-Result<SyncFile> DrmSyncobjTimeline::export_sync_file(std::uint64_t point) const
-{
+Result<SyncFile> DrmSyncobjTimeline::export_sync_file(std::uint64_t point) const {
     if (handle_ == 0)
         return moved_from_error("DRM_IOCTL_SYNCOBJ_TRANSFER");
     const int fd = device_->fd().get();
@@ -260,8 +231,7 @@ Result<SyncFile> DrmSyncobjTimeline::export_sync_file(std::uint64_t point) const
     return SyncFile::adopt_unchecked(UniqueFd{sync_fd});
 }
 
-Result<void> DrmSyncobjTimeline::import_sync_file(std::uint64_t point, const SyncFile& fence) const
-{
+Result<void> DrmSyncobjTimeline::import_sync_file(std::uint64_t point, const SyncFile &fence) const {
     if (handle_ == 0)
         return moved_from_error("DRM_IOCTL_SYNCOBJ_TRANSFER");
     const int fd = device_->fd().get();

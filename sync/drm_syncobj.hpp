@@ -26,7 +26,7 @@ enum class WaitFor { Available, Signaled };
 class DrmSyncobjTimeline;
 
 struct TimelinePoint {
-    const DrmSyncobjTimeline* timeline;
+    const DrmSyncobjTimeline *timeline;
     std::uint64_t point;
 };
 
@@ -39,10 +39,10 @@ public:
     [[nodiscard]] static Result<DrmSyncobjTimeline> import_fd(std::shared_ptr<const SyncobjDevice> device,
                                                               BorrowedFd syncobj_fd);
 
-    DrmSyncobjTimeline(DrmSyncobjTimeline&& other) noexcept;
-    DrmSyncobjTimeline& operator=(DrmSyncobjTimeline&& other) noexcept;
-    DrmSyncobjTimeline(const DrmSyncobjTimeline&) = delete;
-    DrmSyncobjTimeline& operator=(const DrmSyncobjTimeline&) = delete;
+    DrmSyncobjTimeline(DrmSyncobjTimeline &&other) noexcept;
+    DrmSyncobjTimeline &operator=(DrmSyncobjTimeline &&other) noexcept;
+    DrmSyncobjTimeline(const DrmSyncobjTimeline &) = delete;
+    DrmSyncobjTimeline &operator=(const DrmSyncobjTimeline &) = delete;
     ~DrmSyncobjTimeline();
 
     // A syncobj fd another process (or another DRM file) can import.
@@ -58,23 +58,21 @@ public:
     [[nodiscard]] Result<std::uint64_t> last_signaled_point() const;
     // Blocks the calling thread for at most `timeout`; true when the point
     // reached the state, false on timeout. Never call it on the event loop.
-    [[nodiscard]] Result<bool> wait(std::uint64_t point, WaitFor what,
-                                    std::chrono::nanoseconds timeout) const;
+    [[nodiscard]] Result<bool> wait(std::uint64_t point, WaitFor what, std::chrono::nanoseconds timeout) const;
 
     // Blocks until any of `points` (all on one device) reaches the state:
     // the index of one that did, or empty on timeout.
     [[nodiscard]] static Result<std::optional<std::size_t>> wait_any(std::span<const TimelinePoint> points,
-                                                                     WaitFor what,
-                                                                     std::chrono::nanoseconds timeout);
+                                                                     WaitFor what, std::chrono::nanoseconds timeout);
 
     // The fence at `point` as a sync_file. The point must be available
     // (EINVAL otherwise): a sync_file cannot stand for work not yet submitted.
     [[nodiscard]] Result<SyncFile> export_sync_file(std::uint64_t point) const;
     // Makes `fence` the fence of `point`.
-    [[nodiscard]] Result<void> import_sync_file(std::uint64_t point, const SyncFile& fence) const;
+    [[nodiscard]] Result<void> import_sync_file(std::uint64_t point, const SyncFile &fence) const;
 
     [[nodiscard]] std::uint32_t handle() const noexcept { return handle_; }
-    [[nodiscard]] const std::shared_ptr<const SyncobjDevice>& device() const noexcept { return device_; }
+    [[nodiscard]] const std::shared_ptr<const SyncobjDevice> &device() const noexcept { return device_; }
 
 private:
     DrmSyncobjTimeline(std::shared_ptr<const SyncobjDevice> device, std::uint32_t handle) noexcept

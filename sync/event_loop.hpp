@@ -27,8 +27,8 @@ public:
 
 protected:
     EventSource() = default;
-    EventSource(const EventSource&) = delete;
-    EventSource& operator=(const EventSource&) = delete;
+    EventSource(const EventSource &) = delete;
+    EventSource &operator=(const EventSource &) = delete;
 };
 
 using EventSourceHandle = std::unique_ptr<EventSource>;
@@ -50,8 +50,8 @@ public:
 
 protected:
     EventLoop() = default;
-    EventLoop(const EventLoop&) = delete;
-    EventLoop& operator=(const EventLoop&) = delete;
+    EventLoop(const EventLoop &) = delete;
+    EventLoop &operator=(const EventLoop &) = delete;
 };
 
 } // namespace sluice::sync

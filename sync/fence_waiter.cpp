@@ -17,16 +17,15 @@ class WaitState {
 public:
     explicit WaitState(FenceCallback callback) noexcept : callback_(std::move(callback)) {}
     virtual ~WaitState() = default;
-    WaitState(const WaitState&) = delete;
-    WaitState& operator=(const WaitState&) = delete;
+    WaitState(const WaitState &) = delete;
+    WaitState &operator=(const WaitState &) = delete;
 
     [[nodiscard]] bool pending() const noexcept { return static_cast<bool>(callback_); }
 
 protected:
     // Frees the wait's fds, watches and thread, then calls back. The
     // callback may destroy this object, so the call must come last.
-    void fire(Result<void> result)
-    {
+    void fire(Result<void> result) {
         FenceCallback callback = std::exchange(callback_, nullptr);
         if (!callback)
             return;
@@ -50,12 +49,9 @@ using detail::WaitState;
 // signals for a timeline point, or a test's eventfd.
 class ReadableWait final : public WaitState {
 public:
-    static Result<std::unique_ptr<WaitState>> start(EventLoop& loop, UniqueFd fd, FenceCallback callback)
-    {
+    static Result<std::unique_ptr<WaitState>> start(EventLoop &loop, UniqueFd fd, FenceCallback callback) {
         std::unique_ptr<ReadableWait> self{new ReadableWait(std::move(fd), std::move(callback))};
-        auto watch = loop.watch_readable(self->fd_, [raw = self.get()](FdEvents events) {
-            raw->on_events(events);
-        });
+        auto watch = loop.watch_readable(self->fd_, [raw = self.get()](FdEvents events) { raw->on_events(events); });
         if (!watch)
             return std::move(watch).error();
         self->watch_ = std::move(watch).value();
@@ -63,11 +59,9 @@ public:
     }
 
 private:
-    ReadableWait(UniqueFd fd, FenceCallback callback) noexcept
-        : WaitState(std::move(callback)), fd_(std::move(fd)) {}
+    ReadableWait(UniqueFd fd, FenceCallback callback) noexcept : WaitState(std::move(callback)), fd_(std::move(fd)) {}
 
-    void on_events(FdEvents events)
-    {
+    void on_events(FdEvents events) {
         if (events.readable)
             fire({});
         else
@@ -76,8 +70,7 @@ private:
             fire(errno_error("poll", EIO, "error or hangup on the fence fd"));
     }
 
-    void release() noexcept override
-    {
+    void release() noexcept override {
         watch_.reset();
         fd_.reset();
     }
@@ -92,10 +85,9 @@ private:
 // sync_file (or fires at once when availability was all that was asked).
 class ThreadTimelineWait final : public WaitState {
 public:
-    static Result<std::unique_ptr<WaitState>> start(EventLoop& loop, const DrmSyncobjTimeline& timeline,
-                                                    std::uint64_t point, WaitFor what,
-                                                    std::chrono::nanoseconds step, FenceCallback callback)
-    {
+    static Result<std::unique_ptr<WaitState>> start(EventLoop &loop, const DrmSyncobjTimeline &timeline,
+                                                    std::uint64_t point, WaitFor what, std::chrono::nanoseconds step,
+                                                    FenceCallback callback) {
         // A handle of our own: the caller may destroy its timeline while we wait.
         auto target = timeline.duplicate();
         if (!target)
@@ -128,9 +120,8 @@ public:
             return std::move(thread).error();
         self->thread_ = std::move(thread).value();
 
-        auto watch = loop.watch_readable(self->thread_->done_fd(), [raw = self.get()](FdEvents) {
-            raw->on_available();
-        });
+        auto watch =
+            loop.watch_readable(self->thread_->done_fd(), [raw = self.get()](FdEvents) { raw->on_available(); });
         if (!watch)
             return std::move(watch).error();
         self->thread_watch_ = std::move(watch).value();
@@ -140,13 +131,12 @@ public:
 private:
     static constexpr std::uint64_t kCancelPoint = 1;
 
-    ThreadTimelineWait(EventLoop& loop, DrmSyncobjTimeline target, DrmSyncobjTimeline cancel,
-                       std::uint64_t point, WaitFor what, FenceCallback callback) noexcept
-        : WaitState(std::move(callback)), loop_(loop), target_(std::move(target)),
-          cancel_(std::move(cancel)), point_(point), what_(what) {}
+    ThreadTimelineWait(EventLoop &loop, DrmSyncobjTimeline target, DrmSyncobjTimeline cancel, std::uint64_t point,
+                       WaitFor what, FenceCallback callback) noexcept
+        : WaitState(std::move(callback)), loop_(loop), target_(std::move(target)), cancel_(std::move(cancel)),
+          point_(point), what_(what) {}
 
-    void on_available()
-    {
+    void on_available() {
         thread_watch_.reset();
         auto outcome = thread_->finish();
         thread_.reset();
@@ -172,23 +162,21 @@ private:
         fence_watch_ = std::move(watch).value();
     }
 
-    void on_fence(FdEvents events)
-    {
+    void on_fence(FdEvents events) {
         if (events.readable)
             fire({});
         else
             fire(errno_error("poll", EIO, "error or hangup on the point's sync_file"));
     }
 
-    void release() noexcept override
-    {
+    void release() noexcept override {
         fence_watch_.reset();
         fence_.reset();
         thread_watch_.reset();
         thread_.reset();
     }
 
-    EventLoop& loop_;
+    EventLoop &loop_;
     // Destruction runs bottom-up: watches before what they watch, the thread
     // (joined) before the timelines it reads.
     DrmSyncobjTimeline target_;
@@ -201,33 +189,23 @@ private:
     EventSourceHandle fence_watch_;
 };
 
-Error no_callback_error()
-{
-    return errno_error("fence wait", EINVAL, "no callback given");
-}
+Error no_callback_error() { return errno_error("fence wait", EINVAL, "no callback given"); }
 
 } // namespace
 
 PendingWait::PendingWait() noexcept = default;
 PendingWait::PendingWait(std::unique_ptr<detail::WaitState> state) noexcept : state_(std::move(state)) {}
-PendingWait::PendingWait(PendingWait&&) noexcept = default;
-PendingWait& PendingWait::operator=(PendingWait&&) noexcept = default;
+PendingWait::PendingWait(PendingWait &&) noexcept = default;
+PendingWait &PendingWait::operator=(PendingWait &&) noexcept = default;
 PendingWait::~PendingWait() = default;
 
-void PendingWait::cancel() noexcept
-{
-    state_.reset();
-}
+void PendingWait::cancel() noexcept { state_.reset(); }
 
-bool PendingWait::pending() const noexcept
-{
-    return state_ && state_->pending();
-}
+bool PendingWait::pending() const noexcept { return state_ && state_->pending(); }
 
-FenceWaiter::FenceWaiter(EventLoop& loop, FenceWaiterOptions options) : loop_(loop), options_(options) {}
+FenceWaiter::FenceWaiter(EventLoop &loop, FenceWaiterOptions options) : loop_(loop), options_(options) {}
 
-Result<PendingWait> FenceWaiter::wait_readable(UniqueFd fd, FenceCallback callback)
-{
+Result<PendingWait> FenceWaiter::wait_readable(UniqueFd fd, FenceCallback callback) {
     if (!callback)
         return no_callback_error();
     if (!fd.valid())
@@ -238,14 +216,12 @@ Result<PendingWait> FenceWaiter::wait_readable(UniqueFd fd, FenceCallback callba
     return PendingWait{std::move(state).value()};
 }
 
-Result<PendingWait> FenceWaiter::wait_sync_file(SyncFile fence, FenceCallback callback)
-{
+Result<PendingWait> FenceWaiter::wait_sync_file(SyncFile fence, FenceCallback callback) {
     return wait_readable(std::move(fence).release(), std::move(callback));
 }
 
-Result<PendingWait> FenceWaiter::wait_timeline(const DrmSyncobjTimeline& timeline, std::uint64_t point,
-                                               WaitFor what, FenceCallback callback)
-{
+Result<PendingWait> FenceWaiter::wait_timeline(const DrmSyncobjTimeline &timeline, std::uint64_t point, WaitFor what,
+                                               FenceCallback callback) {
     if (!callback)
         return no_callback_error();
     if (timeline.handle() == 0)
@@ -253,12 +229,9 @@ Result<PendingWait> FenceWaiter::wait_timeline(const DrmSyncobjTimeline& timelin
 
     const auto support = timeline.device()->eventfd_support();
     switch (options_.timeline_method) {
-    case TimelineWaitMethod::Thread:
-        return wait_timeline_thread(timeline, point, what, std::move(callback));
-    case TimelineWaitMethod::Eventfd:
-        return wait_timeline_eventfd(timeline, point, what, callback, nullptr);
-    case TimelineWaitMethod::Auto:
-        break;
+    case TimelineWaitMethod::Thread: return wait_timeline_thread(timeline, point, what, std::move(callback));
+    case TimelineWaitMethod::Eventfd: return wait_timeline_eventfd(timeline, point, what, callback, nullptr);
+    case TimelineWaitMethod::Auto: break;
     }
     if (support != SyncobjDevice::EventfdSupport::Unsupported) {
         bool unsupported = false;
@@ -269,12 +242,10 @@ Result<PendingWait> FenceWaiter::wait_timeline(const DrmSyncobjTimeline& timelin
     return wait_timeline_thread(timeline, point, what, std::move(callback));
 }
 
-Result<PendingWait> FenceWaiter::wait_timeline_eventfd(const DrmSyncobjTimeline& timeline, std::uint64_t point,
-                                                       WaitFor what, FenceCallback& callback,
-                                                       bool* unsupported)
-{
-    constexpr const char* kOperation = "DRM_IOCTL_SYNCOBJ_EVENTFD";
-    const auto& device = timeline.device();
+Result<PendingWait> FenceWaiter::wait_timeline_eventfd(const DrmSyncobjTimeline &timeline, std::uint64_t point,
+                                                       WaitFor what, FenceCallback &callback, bool *unsupported) {
+    constexpr const char *kOperation = "DRM_IOCTL_SYNCOBJ_EVENTFD";
+    const auto &device = timeline.device();
     if (device->eventfd_support() == SyncobjDevice::EventfdSupport::Unsupported)
         return errno_error(kOperation, EOPNOTSUPP, "the kernel lacks it; Linux 6.6 added it");
 
@@ -312,11 +283,9 @@ Result<PendingWait> FenceWaiter::wait_timeline_eventfd(const DrmSyncobjTimeline&
     return PendingWait{std::move(state).value()};
 }
 
-Result<PendingWait> FenceWaiter::wait_timeline_thread(const DrmSyncobjTimeline& timeline, std::uint64_t point,
-                                                      WaitFor what, FenceCallback callback)
-{
-    auto state = ThreadTimelineWait::start(loop_, timeline, point, what, options_.thread_step,
-                                           std::move(callback));
+Result<PendingWait> FenceWaiter::wait_timeline_thread(const DrmSyncobjTimeline &timeline, std::uint64_t point,
+                                                      WaitFor what, FenceCallback callback) {
+    auto state = ThreadTimelineWait::start(loop_, timeline, point, what, options_.thread_step, std::move(callback));
     if (!state)
         return std::move(state).error();
     return PendingWait{std::move(state).value()};

@@ -50,8 +50,8 @@ class PendingWait {
 public:
     PendingWait() noexcept;
     explicit PendingWait(std::unique_ptr<detail::WaitState> state) noexcept;
-    PendingWait(PendingWait&&) noexcept;
-    PendingWait& operator=(PendingWait&&) noexcept;
+    PendingWait(PendingWait &&) noexcept;
+    PendingWait &operator=(PendingWait &&) noexcept;
     ~PendingWait();
 
     void cancel() noexcept;
@@ -65,27 +65,25 @@ private:
 class FenceWaiter {
 public:
     // `loop` must outlive the waiter and every PendingWait it hands out.
-    explicit FenceWaiter(EventLoop& loop, FenceWaiterOptions options = {});
+    explicit FenceWaiter(EventLoop &loop, FenceWaiterOptions options = {});
 
     // Any fd that becomes readable when "signaled": a sync_file, an eventfd
     // (the tests' stand-in for a fence). Takes ownership of `fd`.
     [[nodiscard]] Result<PendingWait> wait_readable(UniqueFd fd, FenceCallback callback);
     [[nodiscard]] Result<PendingWait> wait_sync_file(SyncFile fence, FenceCallback callback);
     // The wait does not depend on `timeline` staying alive.
-    [[nodiscard]] Result<PendingWait> wait_timeline(const DrmSyncobjTimeline& timeline, std::uint64_t point,
+    [[nodiscard]] Result<PendingWait> wait_timeline(const DrmSyncobjTimeline &timeline, std::uint64_t point,
                                                     WaitFor what, FenceCallback callback);
 
-    [[nodiscard]] const FenceWaiterOptions& options() const noexcept { return options_; }
+    [[nodiscard]] const FenceWaiterOptions &options() const noexcept { return options_; }
 
 private:
-    [[nodiscard]] Result<PendingWait> wait_timeline_eventfd(const DrmSyncobjTimeline& timeline,
-                                                            std::uint64_t point, WaitFor what,
-                                                            FenceCallback& callback, bool* unsupported);
-    [[nodiscard]] Result<PendingWait> wait_timeline_thread(const DrmSyncobjTimeline& timeline,
-                                                           std::uint64_t point, WaitFor what,
-                                                           FenceCallback callback);
+    [[nodiscard]] Result<PendingWait> wait_timeline_eventfd(const DrmSyncobjTimeline &timeline, std::uint64_t point,
+                                                            WaitFor what, FenceCallback &callback, bool *unsupported);
+    [[nodiscard]] Result<PendingWait> wait_timeline_thread(const DrmSyncobjTimeline &timeline, std::uint64_t point,
+                                                           WaitFor what, FenceCallback callback);
 
-    EventLoop& loop_;
+    EventLoop &loop_;
     FenceWaiterOptions options_;
 };
 

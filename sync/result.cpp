@@ -4,8 +4,7 @@
 
 namespace sluice::sync {
 
-Error errno_error(std::string_view operation, int errno_value)
-{
+Error errno_error(std::string_view operation, int errno_value) {
     std::string message{operation};
     message += ": ";
     // generic_category().message() is thread-safe, unlike strerror().
@@ -13,8 +12,7 @@ Error errno_error(std::string_view operation, int errno_value)
     return Error{errno_value, std::move(message)};
 }
 
-Error errno_error(std::string_view operation, int errno_value, std::string_view detail)
-{
+Error errno_error(std::string_view operation, int errno_value, std::string_view detail) {
     Error error = errno_error(operation, errno_value);
     error.message += " (";
     error.message += detail;

@@ -26,8 +26,7 @@ struct Error {
 // errno must be captured by the caller right after the failing call: building
 // strings may allocate, and allocation may clobber errno.
 [[nodiscard]] Error errno_error(std::string_view operation, int errno_value);
-[[nodiscard]] Error errno_error(std::string_view operation, int errno_value,
-                                std::string_view detail);
+[[nodiscard]] Error errno_error(std::string_view operation, int errno_value, std::string_view detail);
 
 template <typename T>
 class [[nodiscard]] Result {
@@ -41,18 +40,33 @@ public:
 
     // Precondition: ok(). Reading the value of a failed result is a bug in
     // the caller, not a runtime condition, so it is only asserted.
-    [[nodiscard]] T& value() & { assert(ok()); return *std::get_if<0>(&state_); }
-    [[nodiscard]] const T& value() const& { assert(ok()); return *std::get_if<0>(&state_); }
-    [[nodiscard]] T&& value() && { assert(ok()); return std::move(*std::get_if<0>(&state_)); }
+    [[nodiscard]] T &value() & {
+        assert(ok());
+        return *std::get_if<0>(&state_);
+    }
+    [[nodiscard]] const T &value() const & {
+        assert(ok());
+        return *std::get_if<0>(&state_);
+    }
+    [[nodiscard]] T &&value() && {
+        assert(ok());
+        return std::move(*std::get_if<0>(&state_));
+    }
 
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
+    T *operator->() { return &value(); }
+    const T *operator->() const { return &value(); }
+    T &operator*() & { return value(); }
+    const T &operator*() const & { return value(); }
 
     // Precondition: !ok().
-    [[nodiscard]] const Error& error() const& { assert(!ok()); return *std::get_if<1>(&state_); }
-    [[nodiscard]] Error&& error() && { assert(!ok()); return std::move(*std::get_if<1>(&state_)); }
+    [[nodiscard]] const Error &error() const & {
+        assert(!ok());
+        return *std::get_if<1>(&state_);
+    }
+    [[nodiscard]] Error &&error() && {
+        assert(!ok());
+        return std::move(*std::get_if<1>(&state_));
+    }
 
 private:
     std::variant<T, Error> state_;
@@ -67,8 +81,14 @@ public:
     [[nodiscard]] bool ok() const noexcept { return !error_.has_value(); }
     explicit operator bool() const noexcept { return ok(); }
 
-    [[nodiscard]] const Error& error() const& { assert(!ok()); return *error_; }
-    [[nodiscard]] Error&& error() && { assert(!ok()); return std::move(*error_); }
+    [[nodiscard]] const Error &error() const & {
+        assert(!ok());
+        return *error_;
+    }
+    [[nodiscard]] Error &&error() && {
+        assert(!ok());
+        return std::move(*error_);
+    }
 
 private:
     std::optional<Error> error_;

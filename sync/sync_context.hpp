@@ -12,17 +12,14 @@ namespace sluice::sync {
 
 class SyncContext {
 public:
-    explicit SyncContext(wl_event_loop* loop, FenceWaiterOptions options = {})
-        : loop_(loop), waiter_(loop_, options)
-    {
-    }
+    explicit SyncContext(wl_event_loop *loop, FenceWaiterOptions options = {}) : loop_(loop), waiter_(loop_, options) {}
 
-    SyncContext(const SyncContext&) = delete;
-    SyncContext& operator=(const SyncContext&) = delete;
+    SyncContext(const SyncContext &) = delete;
+    SyncContext &operator=(const SyncContext &) = delete;
 
-    EventLoop& loop() { return loop_; }
-    FenceWaiter& waiter() { return waiter_; }
-    DmaBufFences& dmabuf_fences() { return dmabuf_fences_; }
+    EventLoop &loop() { return loop_; }
+    FenceWaiter &waiter() { return waiter_; }
+    DmaBufFences &dmabuf_fences() { return dmabuf_fences_; }
 
 private:
     // Declared before the waiter, which keeps a reference to it.

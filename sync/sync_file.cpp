@@ -13,20 +13,15 @@
 namespace sluice::sync {
 namespace {
 
-std::string fd_detail(BorrowedFd fd, const char* what)
-{
-    return "fd " + std::to_string(fd.get()) + " " + what;
-}
+std::string fd_detail(BorrowedFd fd, const char *what) { return "fd " + std::to_string(fd.get()) + " " + what; }
 
 // Bounded copy of a fixed-size, possibly unterminated kernel name field.
 template <std::size_t N>
-std::string name_from(const char (&field)[N])
-{
+std::string name_from(const char (&field)[N]) {
     return std::string(field, ::strnlen(field, N));
 }
 
-FenceStatus status_from(std::int32_t kernel_status)
-{
+FenceStatus status_from(std::int32_t kernel_status) {
     if (kernel_status > 0)
         return FenceStatus::Signaled;
     if (kernel_status < 0)
@@ -34,8 +29,7 @@ FenceStatus status_from(std::int32_t kernel_status)
     return FenceStatus::Pending;
 }
 
-Result<sync_file_info> query_header(BorrowedFd fd)
-{
+Result<sync_file_info> query_header(BorrowedFd fd) {
     sync_file_info header{};
     if (::ioctl(fd.get(), SYNC_IOC_FILE_INFO, &header) != 0) {
         const int err = errno;
@@ -48,8 +42,7 @@ Result<sync_file_info> query_header(BorrowedFd fd)
 
 } // namespace
 
-Result<SyncFile> SyncFile::adopt(UniqueFd fd)
-{
+Result<SyncFile> SyncFile::adopt(UniqueFd fd) {
     // SYNC_IOC_FILE_INFO with num_fences == 0 only reads the header, which is
     // the cheapest way to ask the kernel "is this a sync_file?".
     auto header = query_header(fd.borrow());
@@ -58,16 +51,14 @@ Result<SyncFile> SyncFile::adopt(UniqueFd fd)
     return SyncFile{std::move(fd)};
 }
 
-Result<SyncFile> SyncFile::duplicate_from(BorrowedFd fd)
-{
+Result<SyncFile> SyncFile::duplicate_from(BorrowedFd fd) {
     auto copy = duplicate_fd(fd);
     if (!copy)
         return std::move(copy).error();
     return adopt(std::move(copy).value());
 }
 
-Result<SyncFile> SyncFile::merge(const SyncFile& a, const SyncFile& b, std::string_view name)
-{
+Result<SyncFile> SyncFile::merge(const SyncFile &a, const SyncFile &b, std::string_view name) {
     sync_merge_data data{};
     const std::size_t len = std::min(name.size(), sizeof(data.name) - 1);
     std::memcpy(data.name, name.data(), len);
@@ -77,16 +68,14 @@ Result<SyncFile> SyncFile::merge(const SyncFile& a, const SyncFile& b, std::stri
     return SyncFile{UniqueFd{data.fence}};
 }
 
-Result<SyncFile> SyncFile::duplicate() const
-{
+Result<SyncFile> SyncFile::duplicate() const {
     auto copy = duplicate_fd(fd());
     if (!copy)
         return std::move(copy).error();
     return SyncFile{std::move(copy).value()};
 }
 
-Result<SyncFileInfo> SyncFile::info() const
-{
+Result<SyncFileInfo> SyncFile::info() const {
     auto header = query_header(fd());
     if (!header)
         return std::move(header).error();
@@ -108,7 +97,7 @@ Result<SyncFileInfo> SyncFile::info() const
     info.error = full.status < 0 ? full.status : 0;
     info.fences.reserve(raw.size());
     std::chrono::nanoseconds latest{0};
-    for (const sync_fence_info& f : raw) {
+    for (const sync_fence_info &f : raw) {
         FenceInfo fence;
         fence.timeline_name = name_from(f.obj_name);
         fence.driver_name = name_from(f.driver_name);
@@ -127,8 +116,7 @@ Result<SyncFileInfo> SyncFile::info() const
     return info;
 }
 
-Result<bool> SyncFile::is_signaled() const
-{
+Result<bool> SyncFile::is_signaled() const {
     // poll() silently skips negative fds, which would read as "pending".
     if (!fd().valid())
         return errno_error("poll", EBADF, "no fd (moved-from sync_file)");
@@ -144,8 +132,7 @@ Result<bool> SyncFile::is_signaled() const
     return (pfd.revents & POLLIN) != 0;
 }
 
-Result<std::optional<std::chrono::nanoseconds>> SyncFile::signal_time() const
-{
+Result<std::optional<std::chrono::nanoseconds>> SyncFile::signal_time() const {
     auto details = info();
     if (!details)
         return std::move(details).error();

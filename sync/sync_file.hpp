@@ -54,11 +54,11 @@ public:
     // Duplicates an fd owned elsewhere, then checks it like adopt().
     [[nodiscard]] static Result<SyncFile> duplicate_from(BorrowedFd fd);
     // A new sync_file that signals when both inputs have (SYNC_IOC_MERGE).
-    [[nodiscard]] static Result<SyncFile> merge(const SyncFile& a, const SyncFile& b,
+    [[nodiscard]] static Result<SyncFile> merge(const SyncFile &a, const SyncFile &b,
                                                 std::string_view name = "sluice-merge");
 
-    SyncFile(SyncFile&&) noexcept = default;
-    SyncFile& operator=(SyncFile&&) noexcept = default;
+    SyncFile(SyncFile &&) noexcept = default;
+    SyncFile &operator=(SyncFile &&) noexcept = default;
 
     [[nodiscard]] Result<SyncFile> duplicate() const;
 
@@ -71,7 +71,7 @@ public:
 
     [[nodiscard]] BorrowedFd fd() const noexcept { return fd_.borrow(); }
     // Hands the fd to the caller (e.g. to send it to a client or KMS).
-    [[nodiscard]] UniqueFd release() && noexcept { return std::move(fd_); }
+    [[nodiscard]] UniqueFd release() &&noexcept { return std::move(fd_); }
 
 private:
     explicit SyncFile(UniqueFd fd) noexcept : fd_(std::move(fd)) {}

@@ -8,22 +8,19 @@
 
 namespace sluice::sync {
 
-Result<std::shared_ptr<const SyncobjDevice>> SyncobjDevice::open(BorrowedFd drm_fd)
-{
+Result<std::shared_ptr<const SyncobjDevice>> SyncobjDevice::open(BorrowedFd drm_fd) {
     auto copy = duplicate_fd(drm_fd);
     if (!copy)
         return std::move(copy).error();
     return adopt(std::move(copy).value());
 }
 
-Result<std::shared_ptr<const SyncobjDevice>> SyncobjDevice::adopt(UniqueFd drm_fd)
-{
+Result<std::shared_ptr<const SyncobjDevice>> SyncobjDevice::adopt(UniqueFd drm_fd) {
     std::uint64_t syncobj = 0;
     if (drmGetCap(drm_fd.get(), DRM_CAP_SYNCOBJ, &syncobj) != 0) {
         const int err = errno;
         if (err == ENOTTY || err == EINVAL)
-            return errno_error("DRM_IOCTL_GET_CAP", err,
-                               "fd " + std::to_string(drm_fd.get()) + " is not a DRM device");
+            return errno_error("DRM_IOCTL_GET_CAP", err, "fd " + std::to_string(drm_fd.get()) + " is not a DRM device");
         return errno_error("DRM_IOCTL_GET_CAP", err);
     }
     if (syncobj == 0)

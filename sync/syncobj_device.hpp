@@ -23,8 +23,8 @@ public:
     [[nodiscard]] static Result<std::shared_ptr<const SyncobjDevice>> open(BorrowedFd drm_fd);
     [[nodiscard]] static Result<std::shared_ptr<const SyncobjDevice>> adopt(UniqueFd drm_fd);
 
-    SyncobjDevice(const SyncobjDevice&) = delete;
-    SyncobjDevice& operator=(const SyncobjDevice&) = delete;
+    SyncobjDevice(const SyncobjDevice &) = delete;
+    SyncobjDevice &operator=(const SyncobjDevice &) = delete;
 
     [[nodiscard]] BorrowedFd fd() const noexcept { return fd_.borrow(); }
     // DRM_CAP_SYNCOBJ_TIMELINE: timelines, and with them the
@@ -34,8 +34,7 @@ public:
     // Whether DRM_IOCTL_SYNCOBJ_EVENTFD (Linux 6.6) works here; learned on
     // first use by the fence waiter and remembered.
     [[nodiscard]] EventfdSupport eventfd_support() const noexcept { return eventfd_.load(); }
-    void note_eventfd_support(bool supported) const noexcept
-    {
+    void note_eventfd_support(bool supported) const noexcept {
         eventfd_.store(supported ? EventfdSupport::Supported : EventfdSupport::Unsupported);
     }
 

@@ -20,7 +20,7 @@ public:
     constexpr BorrowedFd() noexcept = default;
     constexpr explicit BorrowedFd(int fd) noexcept : fd_(fd) {}
     // Implicit so that an owner can be passed wherever a borrow is expected.
-    BorrowedFd(const UniqueFd& owner) noexcept;
+    BorrowedFd(const UniqueFd &owner) noexcept;
 
     [[nodiscard]] constexpr int get() const noexcept { return fd_; }
     [[nodiscard]] constexpr bool valid() const noexcept { return fd_ >= 0; }
@@ -35,12 +35,11 @@ public:
     // Takes ownership: the fd is closed when this object is destroyed.
     constexpr explicit UniqueFd(int fd) noexcept : fd_(fd) {}
 
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
+    UniqueFd(const UniqueFd &) = delete;
+    UniqueFd &operator=(const UniqueFd &) = delete;
 
-    UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept
-    {
+    UniqueFd(UniqueFd &&other) noexcept : fd_(other.release()) {}
+    UniqueFd &operator=(UniqueFd &&other) noexcept {
         if (this != &other)
             reset(other.release());
         return *this;
@@ -57,8 +56,7 @@ public:
     [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
 
     // Closes the current fd (if any) and owns `fd` instead.
-    void reset(int fd = -1) noexcept
-    {
+    void reset(int fd = -1) noexcept {
         const int old = std::exchange(fd_, fd);
         // close() is not retried on EINTR: on Linux the fd is gone either way,
         // and a retry could close an fd another thread just opened.
@@ -70,7 +68,7 @@ private:
     int fd_ = -1;
 };
 
-inline BorrowedFd::BorrowedFd(const UniqueFd& owner) noexcept : fd_(owner.get()) {}
+inline BorrowedFd::BorrowedFd(const UniqueFd &owner) noexcept : fd_(owner.get()) {}
 
 // A new close-on-exec fd for the same open file.
 [[nodiscard]] Result<UniqueFd> duplicate_fd(BorrowedFd fd);

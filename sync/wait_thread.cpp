@@ -10,15 +10,14 @@
 
 namespace sluice::sync {
 
-Result<std::unique_ptr<WaitThread>> WaitThread::start(Task task, std::chrono::nanoseconds slice)
-{
+Result<std::unique_ptr<WaitThread>> WaitThread::start(Task task, std::chrono::nanoseconds slice) {
     const int done = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (done < 0)
         return errno_error("eventfd", errno);
     std::unique_ptr<WaitThread> self{new WaitThread(std::move(task), slice, UniqueFd{done})};
     try {
         self->worker_ = std::thread([raw = self.get()] { raw->run(); });
-    } catch (const std::system_error& e) {
+    } catch (const std::system_error &e) {
         return errno_error("pthread_create", e.code().value());
     }
     return self;
@@ -27,13 +26,9 @@ Result<std::unique_ptr<WaitThread>> WaitThread::start(Task task, std::chrono::na
 WaitThread::WaitThread(Task task, std::chrono::nanoseconds slice, UniqueFd done) noexcept
     : task_(std::move(task)), slice_(slice), done_(std::move(done)) {}
 
-WaitThread::~WaitThread()
-{
-    stop();
-}
+WaitThread::~WaitThread() { stop(); }
 
-void WaitThread::stop() noexcept
-{
+void WaitThread::stop() noexcept {
     if (!worker_.joinable())
         return;
     cancelled_.store(true);
@@ -48,15 +43,13 @@ void WaitThread::stop() noexcept
     worker_.join();
 }
 
-Result<void> WaitThread::finish()
-{
+Result<void> WaitThread::finish() {
     if (worker_.joinable())
         worker_.join();
     return outcome_;
 }
 
-void WaitThread::run() noexcept
-{
+void WaitThread::run() noexcept {
     Result<void> outcome;
     try {
         for (;;) {
@@ -72,7 +65,7 @@ void WaitThread::run() noexcept
             if (*step)
                 break;
         }
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         outcome = Error{EIO, std::string("fence wait: ") + e.what()};
     } catch (...) {
         outcome = Error{EIO, "fence wait: unknown exception"};

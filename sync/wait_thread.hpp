@@ -29,11 +29,10 @@ public:
         std::function<void()> interrupt;
     };
 
-    [[nodiscard]] static Result<std::unique_ptr<WaitThread>> start(Task task,
-                                                                   std::chrono::nanoseconds slice);
+    [[nodiscard]] static Result<std::unique_ptr<WaitThread>> start(Task task, std::chrono::nanoseconds slice);
 
-    WaitThread(const WaitThread&) = delete;
-    WaitThread& operator=(const WaitThread&) = delete;
+    WaitThread(const WaitThread &) = delete;
+    WaitThread &operator=(const WaitThread &) = delete;
     // Cancels, interrupts and joins: no thread outlives the object.
     ~WaitThread();
 

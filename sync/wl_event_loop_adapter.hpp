@@ -15,7 +15,7 @@ class WlEventLoopAdapter final : public EventLoop {
 public:
     // Does not own `loop`. The loop may be destroyed before the adapter or
     // its sources: they then go quiet instead of touching freed memory.
-    explicit WlEventLoopAdapter(wl_event_loop* loop);
+    explicit WlEventLoopAdapter(wl_event_loop *loop);
     ~WlEventLoopAdapter() override;
 
     [[nodiscard]] Result<EventSourceHandle> watch_readable(BorrowedFd fd,
@@ -23,7 +23,7 @@ public:
     [[nodiscard]] Result<EventSourceHandle> post_idle(std::function<void()> callback) override;
 
     // Null once the loop has been destroyed.
-    [[nodiscard]] wl_event_loop* loop() const noexcept;
+    [[nodiscard]] wl_event_loop *loop() const noexcept;
 
     struct Impl;
 

@@ -77,8 +77,6 @@ std::optional<Selector> parse_selector(const std::string &word) {
     return std::nullopt;
 }
 
-std::string bad_selector(const std::string &word) {
-    return "bad window '" + word + "' (" + selector_help + ")";
-}
+std::string bad_selector(const std::string &word) { return "bad window '" + word + "' (" + selector_help + ")"; }
 
 } // namespace sluice::control

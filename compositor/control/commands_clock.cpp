@@ -69,9 +69,7 @@ private:
         }
         return clock_state(server_);
     }
-    std::string timed_out() override {
-        return error_reply("the frames did not come in time (is the output alive?)");
-    }
+    std::string timed_out() override { return error_reply("the frames did not come in time (is the output alive?)"); }
 
     Server &server_;
     std::vector<std::unique_ptr<Target>> targets_;

@@ -130,8 +130,7 @@ std::string touch_at(CommandContext &context, const Args &args, const char *usag
 
 std::optional<uint32_t> parse_button(const std::string &word) {
     static const std::map<std::string, uint32_t> names = {
-        {"left", BTN_LEFT}, {"right", BTN_RIGHT}, {"middle", BTN_MIDDLE},
-        {"side", BTN_SIDE}, {"extra", BTN_EXTRA},
+        {"left", BTN_LEFT}, {"right", BTN_RIGHT}, {"middle", BTN_MIDDLE}, {"side", BTN_SIDE}, {"extra", BTN_EXTRA},
     };
     auto it = names.find(word);
     if (it != names.end()) {

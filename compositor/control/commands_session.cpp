@@ -12,9 +12,7 @@ std::string help(CommandContext &, const Args &) {
     return ok_reply(o);
 }
 
-std::string ping(CommandContext &, const Args &args) {
-    return refuse_arguments("ping", args).value_or(ok_reply());
-}
+std::string ping(CommandContext &, const Args &args) { return refuse_arguments("ping", args).value_or(ok_reply()); }
 
 std::string quit(CommandContext &context, const Args &args) {
     long code = 0;

@@ -27,8 +27,8 @@ std::string found_window(CommandContext &context, const View &view) {
 std::string wait_timed_out(long timeout_ms, const Selector &wanted) {
     JsonObject o;
     o.add("ok", false)
-        .add("error", "timed out after " + std::to_string(timeout_ms) + " ms waiting for a window with " +
-                          wanted.describe())
+        .add("error",
+             "timed out after " + std::to_string(timeout_ms) + " ms waiting for a window with " + wanted.describe())
         .add("timeout", true);
     return o.str();
 }
@@ -38,8 +38,8 @@ std::string wait_timed_out(long timeout_ms, const Selector &wanted) {
 class WindowWait : public Wait {
 public:
     WindowWait(CommandContext &context, Selector wanted, long timeout_ms, Reply reply)
-        : Wait(context.server.event_loop(), std::move(reply), std::chrono::milliseconds(timeout_ms)),
-          context_(context), wanted_(std::move(wanted)), timeout_ms_(timeout_ms),
+        : Wait(context.server.event_loop(), std::move(reply), std::chrono::milliseconds(timeout_ms)), context_(context),
+          wanted_(std::move(wanted)), timeout_ms_(timeout_ms),
           changes_(context.server, context.clients, [this] { check_soon(); }) {}
 
 private:

@@ -34,14 +34,15 @@ bool Control::start(const std::string &wayland_socket) {
         const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
         if (runtime_dir == nullptr || wayland_socket.empty()) {
             LOG_ERROR(control, "no place for the control socket: XDG_RUNTIME_DIR is unset or there is no "
-                                 "Wayland socket (give --control-socket=PATH)");
+                               "Wayland socket (give --control-socket=PATH)");
             return false;
         }
         path = std::string(runtime_dir) + "/" + wayland_socket + ".control";
     }
-    socket_ = ControlServer::create(server_.event_loop(), path, [this](const std::vector<std::string> &words, Reply reply) {
-        return commands_->run(words, std::move(reply));
-    });
+    socket_ =
+        ControlServer::create(server_.event_loop(), path, [this](const std::vector<std::string> &words, Reply reply) {
+            return commands_->run(words, std::move(reply));
+        });
     if (socket_ == nullptr) {
         return false;
     }

@@ -95,9 +95,9 @@ std::unique_ptr<ControlServer> ControlServer::create(wl_event_loop *loop, const 
 
 ControlServer::ControlServer(wl_event_loop *loop, SocketFile socket_file, sync::UniqueFd listener,
                              RequestHandler handler)
-    : loop_(loop), handler_(std::move(handler)), socket_file_(std::move(socket_file)),
-      listener_(std::move(listener)) {
-    listener_source_ = wl_event_loop_add_fd(loop_, listener_.get(), WL_EVENT_READABLE, &ControlServer::on_listener, this);
+    : loop_(loop), handler_(std::move(handler)), socket_file_(std::move(socket_file)), listener_(std::move(listener)) {
+    listener_source_ =
+        wl_event_loop_add_fd(loop_, listener_.get(), WL_EVENT_READABLE, &ControlServer::on_listener, this);
 }
 
 ControlServer::~ControlServer() {

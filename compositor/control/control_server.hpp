@@ -24,8 +24,7 @@ public:
     // Binds and listens on `path` (replacing a stale socket file, refusing
     // a live one). Null, logged, on failure; the socket file is removed on
     // every way out once it was made.
-    static std::unique_ptr<ControlServer> create(wl_event_loop *loop, const std::string &path,
-                                                 RequestHandler handler);
+    static std::unique_ptr<ControlServer> create(wl_event_loop *loop, const std::string &path, RequestHandler handler);
     ~ControlServer();
 
     ControlServer(const ControlServer &) = delete;

@@ -98,8 +98,9 @@ std::optional<Stroke> stroke_for(xkb_keymap *keymap, xkb_keysym_t sym, std::stri
 
 std::optional<Stroke> parse_combo(xkb_keymap *keymap, const std::string &combo, std::string &error) {
     static const std::map<std::string, xkb_keysym_t> modifiers = {
-        {"ctrl", XKB_KEY_Control_L}, {"control", XKB_KEY_Control_L}, {"shift", XKB_KEY_Shift_L},
-        {"alt", XKB_KEY_Alt_L},      {"super", XKB_KEY_Super_L},     {"logo", XKB_KEY_Super_L},
+        {"ctrl", XKB_KEY_Control_L},         {"control", XKB_KEY_Control_L},
+        {"shift", XKB_KEY_Shift_L},          {"alt", XKB_KEY_Alt_L},
+        {"super", XKB_KEY_Super_L},          {"logo", XKB_KEY_Super_L},
         {"altgr", XKB_KEY_ISO_Level3_Shift},
     };
     std::vector<std::string> parts;

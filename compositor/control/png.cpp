@@ -176,7 +176,8 @@ std::optional<RgbaImage> decode_png(std::span<const uint8_t> bytes, std::string 
             current[i] = static_cast<uint8_t>(x);
         }
         for (int px = 0; px < width; ++px) {
-            uint8_t *dst = &image.rgba[(static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(px)) * 4];
+            uint8_t *dst =
+                &image.rgba[(static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(px)) * 4];
             const uint8_t *src = &current[static_cast<size_t>(px) * bpp];
             dst[0] = src[0];
             dst[1] = src[1];

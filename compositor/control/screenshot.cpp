@@ -121,9 +121,9 @@ std::optional<RgbaImage> capture_output(Server &server, Output &output, std::str
     // Cleared as the output's frames are, then the scene on top:
     // wlr_scene_render_output draws into whatever the renderer has bound,
     // with the output's transform and scale.
-    return render_and_read(server, wlr->width, wlr->height, output.clear_color(),
-                           [&](wlr_renderer *) { wlr_scene_render_output(server.scene(), wlr, box->x, box->y, nullptr); },
-                           error);
+    return render_and_read(
+        server, wlr->width, wlr->height, output.clear_color(),
+        [&](wlr_renderer *) { wlr_scene_render_output(server.scene(), wlr, box->x, box->y, nullptr); }, error);
 }
 
 std::optional<RgbaImage> capture_view(Server &server, View &view, std::string &error) {
@@ -165,8 +165,7 @@ std::optional<RgbaImage> capture_view(Server &server, View &view, std::string &e
                     }
                     // The view's node sits at the layout origin's child
                     // level, so sx/sy are layout coordinates.
-                    wlr_box box = {sx - d->origin_x, sy - d->origin_y, surface->current.width,
-                                   surface->current.height};
+                    wlr_box box = {sx - d->origin_x, sy - d->origin_y, surface->current.width, surface->current.height};
                     wlr_fbox source{};
                     wlr_surface_get_buffer_source_box(surface, &source);
                     float matrix[9];

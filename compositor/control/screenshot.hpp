@@ -14,7 +14,7 @@ namespace sluice {
 class Output;
 class Server;
 class View;
-}
+} // namespace sluice
 
 namespace sluice::control {
 

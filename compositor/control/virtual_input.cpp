@@ -60,8 +60,7 @@ wlr_input_device *VirtualInput::device(wlr_input_device_type type) {
         slot = &keyboard_;
         destroy = &keyboard_destroy_;
         break;
-    default:
-        return nullptr;
+    default: return nullptr;
     }
     if (*slot != nullptr) {
         return *slot;

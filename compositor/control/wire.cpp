@@ -391,9 +391,7 @@ private:
                 append_utf8(out, *cp);
                 break;
             }
-            default:
-                error_ = "bad escape";
-                return std::nullopt;
+            default: error_ = "bad escape"; return std::nullopt;
             }
         }
         error_ = "unterminated string";
@@ -503,11 +501,16 @@ std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
         return std::nullopt;
     }
     auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
+        if (c >= 'A' && c <= 'Z')
+            return c - 'A';
+        if (c >= 'a' && c <= 'z')
+            return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+            return c - '0' + 52;
+        if (c == '+')
+            return 62;
+        if (c == '/')
+            return 63;
         return -1;
     };
     std::vector<uint8_t> out;

@@ -22,16 +22,12 @@ bool has_drm_card() {
 
 } // namespace
 
-const char *wlroots_backends(BackendChoice choice) {
-    return choice == BackendChoice::drm ? "drm,libinput" : nullptr;
-}
+const char *wlroots_backends(BackendChoice choice) { return choice == BackendChoice::drm ? "drm,libinput" : nullptr; }
 
 std::unique_ptr<Backend> Backend::create(wl_display *display, BackendChoice choice, std::string &why) {
     wlr_backend *backend = nullptr;
     switch (choice) {
-    case BackendChoice::headless:
-        backend = wlr_headless_backend_create(display);
-        break;
+    case BackendChoice::headless: backend = wlr_headless_backend_create(display); break;
     case BackendChoice::wayland:
         if (getenv("WAYLAND_DISPLAY") == nullptr && getenv("WAYLAND_SOCKET") == nullptr) {
             why = "--backend wayland needs a parent compositor: WAYLAND_DISPLAY is not set";

@@ -32,16 +32,19 @@ bool parse_choice(const std::string &text, const std::map<std::string, T> &choic
 }
 
 const std::map<std::string, BackendChoice> backend_names = {
-    {"auto", BackendChoice::automatic}, {"headless", BackendChoice::headless},
-    {"wayland", BackendChoice::wayland}, {"x11", BackendChoice::x11},
-    {"drm", BackendChoice::drm},
+    {"auto", BackendChoice::automatic}, {"headless", BackendChoice::headless}, {"wayland", BackendChoice::wayland},
+    {"x11", BackendChoice::x11},        {"drm", BackendChoice::drm},
 };
 const std::map<std::string, RendererChoice> renderer_names = {
-    {"auto", RendererChoice::automatic}, {"gles2", RendererChoice::gles2},
+    {"auto", RendererChoice::automatic},
+    {"gles2", RendererChoice::gles2},
     {"pixman", RendererChoice::pixman},
 };
 const std::map<std::string, int> log_level_names = {
-    {"silent", 0}, {"error", 1}, {"info", 2}, {"debug", 3},
+    {"silent", 0},
+    {"error", 1},
+    {"info", 2},
+    {"debug", 3},
 };
 
 } // namespace
@@ -199,43 +202,52 @@ ParseResult parse_options(const std::vector<std::string> &args) {
                 r = 1;
             }
         } else if ((r = takes_value("-b", "--backend")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             if (!parse_choice(value, backend_names, options.backend))
                 return bad_value("expected auto, headless, wayland, x11 or drm");
         } else if ((r = takes_value("-r", "--renderer")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             if (!parse_choice(value, renderer_names, options.renderer))
                 return bad_value("expected auto, gles2 or pixman");
         } else if ((r = takes_value("-s", "--socket")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             if (value.empty() || value.find('/') != std::string::npos)
                 return bad_value("expected a name without '/'");
             options.socket = value;
         } else if ((r = takes_value("-o", "--outputs")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             if (!parse_int(value, options.outputs, 1, 16))
                 return bad_value("expected a number from 1 to 16");
         } else if ((r = takes_value("-m", "--mode")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             options.mode = parse_mode(value);
             if (!options.mode)
                 return bad_value("expected WxH or WxH@Hz, e.g. 1280x720@60");
         } else if ((r = takes_value(nullptr, "--startup")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             if (value.empty())
                 return bad_value("expected a command");
             options.startup = value;
         } else if ((r = takes_value(nullptr, "--sync-device")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             if (value != "none" && value.rfind("/", 0) != 0)
                 return bad_value("expected a device path such as /dev/dri/renderD128, or none");
             options.sync_device = value;
         } else if ((r = takes_value(nullptr, "--ready-fd")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             if (!parse_int(value, options.ready_fd, 0, 1 << 20))
                 return bad_value("expected a file descriptor number");
         } else if ((r = takes_value("-l", "--log-level")) != 0) {
-            if (r < 0) return fail("sluice: " + arg + " needs a value");
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
             if (auto error = log::check_spec(value))
                 return bad_value(*error);
             options.log_levels = value;

@@ -17,15 +17,15 @@ enum class RendererChoice { automatic, gles2, pixman };
 struct Options {
     BackendChoice backend = BackendChoice::automatic;
     RendererChoice renderer = RendererChoice::automatic;
-    std::string socket;          // empty: libwayland picks wayland-N
-    int outputs = 1;             // headless and nested
-    std::optional<Mode> mode;    // headless and nested; unset: backend default
-    std::string startup;         // run through /bin/sh -c
+    std::string socket;       // empty: libwayland picks wayland-N
+    int outputs = 1;          // headless and nested
+    std::optional<Mode> mode; // headless and nested; unset: backend default
+    std::string startup;      // run through /bin/sh -c
     bool exit_with_startup = false;
     bool xwayland = false;
-    std::string sync_device;     // empty: automatic; "none": no syncobj protocol
-    int ready_fd = -1;           // as given; main() takes it into a ReadyFd
-    int log_level = 2;           // every category's: 0 silent, 1 error, 2 info, 3 debug
+    std::string sync_device;         // empty: automatic; "none": no syncobj protocol
+    int ready_fd = -1;               // as given; main() takes it into a ReadyFd
+    int log_level = 2;               // every category's: 0 silent, 1 error, 2 info, 3 debug
     std::string log_levels = "info"; // as given: "info,sync=debug" (common/log.hpp)
     // Test harness (compositor/control/). --test-server: headless, pixman,
     // control socket on.

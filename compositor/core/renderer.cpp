@@ -22,7 +22,7 @@ std::unique_ptr<Renderer> Renderer::create(wlr_backend *backend, RendererChoice 
         int drm_fd = wlr_backend_get_drm_fd(backend);
         if (drm_fd < 0) {
             LOG_ERROR(render, "the gles2 renderer needs a DRM device and this backend has none "
-                                "(try --renderer pixman)");
+                              "(try --renderer pixman)");
             return nullptr;
         }
         self->renderer_ = wlr_gles2_renderer_create_with_drm_fd(drm_fd);

@@ -61,8 +61,7 @@ bool program_in_path(const char *name) {
 
 } // namespace
 
-Server::Server(const Options &options, sync::UniqueFd ready_fd)
-    : options_(options), ready_fd_(std::move(ready_fd)) {}
+Server::Server(const Options &options, sync::UniqueFd ready_fd) : options_(options), ready_fd_(std::move(ready_fd)) {}
 
 std::unique_ptr<Server> Server::create(const Options &options, sync::UniqueFd ready_fd) {
     std::unique_ptr<Server> server(new Server(options, std::move(ready_fd)));
@@ -129,7 +128,7 @@ void Server::create_globals() {
     if (options_.xwayland) {
         if (!program_in_path("Xwayland")) {
             LOG_ERROR(core, "--xwayland: the Xwayland binary is not installed (Debian package xwayland); "
-                              "continuing without X11 clients");
+                            "continuing without X11 clients");
         } else if ((xwayland_ = wlr_xwayland_create(display_, compositor_, true)) == nullptr) {
             LOG_ERROR(core, "--xwayland: cannot start Xwayland; continuing without X11 clients");
         } else {
@@ -243,8 +242,15 @@ void Server::create_sync_globals() {
 
 void Server::on_new_output(wlr_output *output) {
     LOG_INFO(output, "new output %s", output->name);
-    OutputContext context{renderer(),      allocator(),   scene_, output_layout_, wlr_backend_get_session(backend()),
-                          *presentation_, renderer_->fences(), sync_->dmabuf_fences(), options_.mode,
+    OutputContext context{renderer(),
+                          allocator(),
+                          scene_,
+                          output_layout_,
+                          wlr_backend_get_session(backend()),
+                          *presentation_,
+                          renderer_->fences(),
+                          sync_->dmabuf_fences(),
+                          options_.mode,
                           dmabuf_feedback_.get()};
     outputs_.push_back(std::make_unique<Output>(output, context, [this](Output *gone) { remove_output(gone); }));
     desktop_->output_added(outputs_.back().get());
@@ -296,8 +302,9 @@ bool Server::surface_position(wlr_surface *surface, int &lx, int &ly) const {
 bool Server::open_socket() {
     if (!options_.socket.empty()) {
         if (wl_display_add_socket(display_, options_.socket.c_str()) != 0) {
-            LOG_ERROR(core, "cannot open the Wayland socket '%s' in $XDG_RUNTIME_DIR (in use, or "
-                              "XDG_RUNTIME_DIR unset?)",
+            LOG_ERROR(core,
+                      "cannot open the Wayland socket '%s' in $XDG_RUNTIME_DIR (in use, or "
+                      "XDG_RUNTIME_DIR unset?)",
                       options_.socket.c_str());
             return false;
         }

@@ -45,8 +45,8 @@ bool Startup::spawn() {
         std::string_view name = variable.substr(0, variable.find('='));
         bool replaced = false;
         for (const std::string &own : environment_) {
-            replaced = replaced || (own.size() > name.size() && own.compare(0, name.size(), name) == 0 &&
-                                    own[name.size()] == '=');
+            replaced = replaced ||
+                       (own.size() > name.size() && own.compare(0, name.size(), name) == 0 && own[name.size()] == '=');
         }
         if (!replaced) {
             environment.emplace_back(variable);

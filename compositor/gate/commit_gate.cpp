@@ -37,10 +37,9 @@ public:
     // option, and nothing would ever release it.
     void hold(std::vector<protocols::AcquireFence> fences) {
         uint32_t seq = wlr_surface_lock_pending(surface());
-        HoldOutcome outcome = queue_.hold(seq, XdgPendingState::capture(surface()), fences.size(),
-                                          [&](size_t i, sync::FenceCallback done) {
-                                              return start_wait(fences[i], std::move(done));
-                                          });
+        HoldOutcome outcome =
+            queue_.hold(seq, XdgPendingState::capture(surface()), fences.size(),
+                        [&](size_t i, sync::FenceCallback done) { return start_wait(fences[i], std::move(done)); });
         if (!outcome.held) {
             // The commit stays locked: its buffer is never shown.
             LOG_ERROR(sync, "a client holds %zu commits waiting for fences; disconnecting it",
@@ -55,8 +54,8 @@ public:
                                                 error.message.c_str());
         }
         ++gate_.stats_.held;
-        LOG_DEBUG(sync, "surface %p: holding commit %u for %zu fence(s), %zu held", static_cast<void *>(surface()),
-                  seq, queue_.remaining(seq), queue_.size());
+        LOG_DEBUG(sync, "surface %p: holding commit %u for %zu fence(s), %zu held", static_cast<void *>(surface()), seq,
+                  queue_.remaining(seq), queue_.size());
     }
 
 private:
@@ -200,13 +199,12 @@ void CommitGate::collect_implicit_fences(wlr_buffer *buffer, protocols::CommitSy
         } else if (sync::DmaBufFences::is_unsupported(fence.error())) {
             if (!warned_no_implicit_) {
                 LOG_ERROR(sync, "this kernel cannot export dma-buf fences (Linux 6.0+ can); implicitly "
-                                  "synchronized buffers are shown without waiting for them");
+                                "synchronized buffers are shown without waiting for them");
                 warned_no_implicit_ = true;
             }
             return;
         } else {
-            LOG_ERROR(sync, "cannot read the implicit fences of a client buffer: %s",
-                      fence.error().message.c_str());
+            LOG_ERROR(sync, "cannot read the implicit fences of a client buffer: %s", fence.error().message.c_str());
         }
     }
 }

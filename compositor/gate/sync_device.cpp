@@ -31,8 +31,7 @@ std::shared_ptr<const sync::SyncobjDevice> open_path(const std::string &path, bo
     }
     if (!(*device)->supports_timeline()) {
         if (report) {
-            LOG_ERROR(sync, "--sync-device %s has syncobjs but no timelines (DRM_CAP_SYNCOBJ_TIMELINE)",
-                      path.c_str());
+            LOG_ERROR(sync, "--sync-device %s has syncobjs but no timelines (DRM_CAP_SYNCOBJ_TIMELINE)", path.c_str());
         }
         return nullptr;
     }
@@ -98,13 +97,15 @@ std::shared_ptr<const sync::SyncobjDevice> find_sync_device(const std::string &c
     if (!device) {
         if (choice.empty()) {
             LOG_INFO(sync, "linux-drm-syncobj-v1 not offered: no DRM device with timeline syncobjs "
-                             "(DRM_CAP_SYNCOBJ_TIMELINE) in /dev/dri");
+                           "(DRM_CAP_SYNCOBJ_TIMELINE) in /dev/dri");
         }
         return nullptr;
     }
     if (!self_test(device)) {
-        LOG_ERROR(sync, "linux-drm-syncobj-v1 not offered: timelines on %s fail a create/signal/query "
-                          "self-test", where.c_str());
+        LOG_ERROR(sync,
+                  "linux-drm-syncobj-v1 not offered: timelines on %s fail a create/signal/query "
+                  "self-test",
+                  where.c_str());
         return nullptr;
     }
     LOG_INFO(sync, "linux-drm-syncobj-v1 offered: timelines imported on %s", where.c_str());

@@ -7,8 +7,8 @@
 namespace sluice {
 
 DragIcon::DragIcon(Seat &seat, wlr_drag_icon *icon, wlr_scene_node *parent, double cursor_x, double cursor_y)
-    : seat_(seat), icon_(icon), node_(wlr_scene_subsurface_tree_create(parent, icon->surface)),
-      cursor_x_(cursor_x), cursor_y_(cursor_y) {
+    : seat_(seat), icon_(icon), node_(wlr_scene_subsurface_tree_create(parent, icon->surface)), cursor_x_(cursor_x),
+      cursor_y_(cursor_y) {
     if (node_ != nullptr) {
         // The tree removes itself when the icon's surface dies, which may
         // come before or after the icon's own destroy.

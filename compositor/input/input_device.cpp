@@ -5,8 +5,7 @@
 
 namespace sluice {
 
-Keyboard::Keyboard(Seat &seat, wlr_input_device *device, Keymap keymap)
-    : seat_(seat), device_(device) {
+Keyboard::Keyboard(Seat &seat, wlr_input_device *device, Keymap keymap) : seat_(seat), device_(device) {
     wlr_keyboard *keyboard = device_->keyboard;
     if (keymap == Keymap::from_environment) {
         set_default_keymap();
@@ -17,8 +16,7 @@ Keyboard::Keyboard(Seat &seat, wlr_input_device *device, Keymap keymap)
         wlr_seat_set_keyboard(seat_.wlr(), device_);
         wlr_seat_keyboard_notify_modifiers(seat_.wlr(), &device_->keyboard->modifiers);
     });
-    key_.connect(&keyboard->events.key,
-                 [this](void *data) { on_key(static_cast<wlr_event_keyboard_key *>(data)); });
+    key_.connect(&keyboard->events.key, [this](void *data) { on_key(static_cast<wlr_event_keyboard_key *>(data)); });
     destroy_.connect(&device_->events.destroy, [this](void *) { seat_.remove_keyboard(this); });
 
     wlr_seat_set_keyboard(seat_.wlr(), device_);

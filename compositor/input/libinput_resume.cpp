@@ -66,8 +66,8 @@ void LibinputResume::on_active() {
     if (mirror->libinput_context != context_ || mirror->input_event == nullptr) {
         if (!warned_) {
             LOG_ERROR(input, "cannot make wlroots read libinput's queue after the resume (its libinput backend "
-                               "is not laid out as in wlroots 0.15); input devices come back with the first "
-                               "input event");
+                             "is not laid out as in wlroots 0.15); input devices come back with the first "
+                             "input event");
             warned_ = true;
         }
         return;

@@ -44,8 +44,7 @@ Seat::Seat(wl_display *display, wlr_backend *backend, wlr_output_layout *layout,
 
     new_input_.connect(&backend_->events.new_input,
                        [this](void *data) { on_new_input(static_cast<wlr_input_device *>(data)); });
-    libinput_resume_ =
-        std::make_unique<LibinputResume>(backend_, wlr_backend_get_session(backend_));
+    libinput_resume_ = std::make_unique<LibinputResume>(backend_, wlr_backend_get_session(backend_));
 
     cursor_motion_.connect(&cursor_->events.motion, [this](void *data) {
         auto *event = static_cast<wlr_event_pointer_motion *>(data);
@@ -121,7 +120,8 @@ Seat::Seat(wl_display *display, wlr_backend *backend, wlr_output_layout *layout,
     request_start_drag_.connect(&seat_->events.request_start_drag, [this](void *data) {
         on_request_start_drag(static_cast<wlr_seat_request_start_drag_event *>(data));
     });
-    start_drag_.connect(&seat_->events.start_drag, [this](void *data) { on_start_drag(static_cast<wlr_drag *>(data)); });
+    start_drag_.connect(&seat_->events.start_drag,
+                        [this](void *data) { on_start_drag(static_cast<wlr_drag *>(data)); });
     // Virtual devices let clients (test harnesses, remote desktops, on-screen
     // keyboards) inject input; they join the seat like real ones.
     virtual_keyboards_ = wlr_virtual_keyboard_manager_v1_create(display);
@@ -161,11 +161,8 @@ void Seat::on_new_input(wlr_input_device *device) {
         break;
     case WLR_INPUT_DEVICE_POINTER:
     case WLR_INPUT_DEVICE_TOUCH:
-    case WLR_INPUT_DEVICE_TABLET_TOOL:
-        devices_.emplace_back(std::make_unique<InputDevice>(*this, device));
-        break;
-    default:
-        break;
+    case WLR_INPUT_DEVICE_TABLET_TOOL: devices_.emplace_back(std::make_unique<InputDevice>(*this, device)); break;
+    default: break;
     }
     update_capabilities();
 }
@@ -267,14 +264,9 @@ bool Seat::handle_binding(xkb_keysym_t sym, uint32_t modifiers) {
         terminate_(0);
         return true;
     case XKB_KEY_Tab:
-    case XKB_KEY_ISO_Left_Tab:
-        desktop_.cycle_focus();
-        return true;
-    case XKB_KEY_F4:
-        desktop_.close_focused_view();
-        return true;
-    default:
-        return false;
+    case XKB_KEY_ISO_Left_Tab: desktop_.cycle_focus(); return true;
+    case XKB_KEY_F4: desktop_.close_focused_view(); return true;
+    default: return false;
     }
 }
 

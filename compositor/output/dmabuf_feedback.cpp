@@ -107,7 +107,8 @@ void DmabufFeedback::fullscreen_changed(wlr_surface *surface, wlr_output *output
     }
     // A surface with no state has the default feedback: leaving it alone
     // is sending it that.
-    SurfaceState *state = output != nullptr ? &SurfaceState::get(surface, this, *this) : SurfaceState::find(surface, this);
+    SurfaceState *state =
+        output != nullptr ? &SurfaceState::get(surface, this, *this) : SurfaceState::find(surface, this);
     if (state == nullptr) {
         return;
     }

@@ -151,8 +151,8 @@ bool FrameRenderer::render(const float clear_color[4]) {
     wlr_output_transformed_resolution(output, &width, &height);
     pixman_region32_t frame_damage;
     pixman_region32_init(&frame_damage);
-    wlr_region_transform(&frame_damage, &scene_output_->damage->current,
-                         wlr_output_transform_invert(output->transform), width, height);
+    wlr_region_transform(&frame_damage, &scene_output_->damage->current, wlr_output_transform_invert(output->transform),
+                         width, height);
     wlr_output_set_damage(output, &frame_damage);
     pixman_region32_fini(&frame_damage);
     return commit_drawn();
@@ -163,8 +163,9 @@ bool FrameRenderer::commit_drawn() {
     if (fences_ != nullptr) {
         auto settled = fences_->settle_frame(output->back_buffer, dmabuf_fences_, render_wait_limit);
         if (!settled.ok() && !fence_error_logged_) {
-            LOG_ERROR(render, "%s: a frame went out without its render-done fence (%s); frames may reach the "
-                                "output before they are drawn",
+            LOG_ERROR(render,
+                      "%s: a frame went out without its render-done fence (%s); frames may reach the "
+                      "output before they are drawn",
                       output->name, settled.error().message.c_str());
             fence_error_logged_ = true;
         }
@@ -185,8 +186,7 @@ FrameResult FrameRenderer::commit(wlr_scene_output *scene_output, const float cl
         result.committed = result.scanned_out = result.no_scanout.empty();
     }
     if (result.scanned_out != was_scanned_out_) {
-        LOG_INFO(render, "%s: direct scan-out %s", scene_output_->output->name,
-                  result.scanned_out ? "on" : "off");
+        LOG_INFO(render, "%s: direct scan-out %s", scene_output_->output->name, result.scanned_out ? "on" : "off");
         if (!result.scanned_out) {
             // The composited frame must redraw what the plane showed.
             wlr_output_damage_add_whole(scene_output_->damage);
@@ -199,7 +199,7 @@ FrameResult FrameRenderer::commit(wlr_scene_output *scene_output, const float cl
     if (logged != logged_reasons_ || logged_visible != logged_visible_) {
         if (!logged.empty()) {
             LOG_INFO(render, "%s: not scanned out: %s", scene_output_->output->name,
-                      describe(logged, result.visible).c_str());
+                     describe(logged, result.visible).c_str());
         }
         logged_reasons_ = logged;
         logged_visible_ = logged_visible;

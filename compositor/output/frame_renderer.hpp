@@ -45,8 +45,7 @@ class FrameRenderer {
 public:
     // `fences` is null where frames are drawn before the renderer returns
     // (pixman); `dmabuf_fences` puts native render-done fences into buffers.
-    FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences,
-                  DmabufFeedback *feedback);
+    FrameRenderer(const render::RenderFences *fences, sync::DmaBufFences &dmabuf_fences, DmabufFeedback *feedback);
     // Takes the output's candidate back from the dma-buf feedback.
     ~FrameRenderer();
 
@@ -60,8 +59,7 @@ public:
 
     // Renders (or scans out) the scene output's next frame and commits it
     // if anything changed.
-    FrameResult commit(wlr_scene_output *scene_output, const float clear_color[4],
-                       const BeforeScanout &before_scanout);
+    FrameResult commit(wlr_scene_output *scene_output, const float clear_color[4], const BeforeScanout &before_scanout);
 
 private:
     // The scene's visible surfaces and the output, as facts for

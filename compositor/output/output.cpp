@@ -34,9 +34,8 @@ Output::Output(wlr_output *output, const OutputContext &context, std::function<v
     wlr_output_layout_add_auto(context_.layout, output_);
 
     wlr_box box = layout_box();
-    LOG_INFO(output, "%s enabled: %dx%d @ %.3f Hz at %d,%d (%s %s)", output_->name,
-             output_->width, output_->height, output_->refresh / 1000.0, box.x, box.y,
-             output_->make, output_->model);
+    LOG_INFO(output, "%s enabled: %dx%d @ %.3f Hz at %d,%d (%s %s)", output_->name, output_->width, output_->height,
+             output_->refresh / 1000.0, box.x, box.y, output_->make, output_->model);
     // Nested backends apply a mode when the parent's window has taken it,
     // after the commit above; say what the output really became.
     mode_.connect(&output_->events.mode, [this](void *) {

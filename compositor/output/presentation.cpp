@@ -133,8 +133,7 @@ PresentationSurface &Presentation::surface_state(wlr_surface *surface) {
     return PresentationSurface::get(surface, this);
 }
 
-void Presentation::frame_starting(wlr_output *output, uint32_t commit_seq,
-                                  const std::vector<wlr_surface *> &surfaces) {
+void Presentation::frame_starting(wlr_output *output, uint32_t commit_seq, const std::vector<wlr_surface *> &surfaces) {
     for (wlr_surface *surface : surfaces) {
         PresentationSurface *state = PresentationSurface::find(surface, this);
         if (state == nullptr) {
@@ -181,10 +180,10 @@ void Presentation::frame_presented(const wlr_output_event_present &event) {
             uint64_t sec = static_cast<uint64_t>(event.when->tv_sec);
             uint64_t seq = event.seq;
             uint32_t flags = event.flags | (it->zero_copy ? WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY : 0);
-            wp_presentation_feedback_send_presented(resource, static_cast<uint32_t>(sec >> 32),
-                                                    static_cast<uint32_t>(sec), static_cast<uint32_t>(event.when->tv_nsec),
-                                                    static_cast<uint32_t>(event.refresh), static_cast<uint32_t>(seq >> 32),
-                                                    static_cast<uint32_t>(seq), flags);
+            wp_presentation_feedback_send_presented(
+                resource, static_cast<uint32_t>(sec >> 32), static_cast<uint32_t>(sec),
+                static_cast<uint32_t>(event.when->tv_nsec), static_cast<uint32_t>(event.refresh),
+                static_cast<uint32_t>(seq >> 32), static_cast<uint32_t>(seq), flags);
             wl_resource_destroy(resource);
         }
         discard_all(&it->resources);

@@ -61,8 +61,8 @@ ScanoutProposal propose_scanout(std::span<const ScanoutSurface> visible, const S
     }
     if (!surface.has_buffer) {
         proposal.reasons |= ScanoutReason::no_buffer;
-    } else if (surface.cropped || surface.transform != output.transform ||
-               surface.buffer_width != output.mode_width || surface.buffer_height != output.mode_height) {
+    } else if (surface.cropped || surface.transform != output.transform || surface.buffer_width != output.mode_width ||
+               surface.buffer_height != output.mode_height) {
         proposal.reasons |= ScanoutReason::needs_transform;
     }
     // What the output asks of its frames only matters to a surface that

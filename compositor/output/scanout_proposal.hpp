@@ -20,13 +20,13 @@ enum class ScanoutReason : uint32_t {
     several_visible = 1u << 1,     // only a lone surface goes on the primary plane
     not_covering_output = 1u << 2, // not at the output's origin at the output's size
     no_buffer = 1u << 3,
-    needs_transform = 1u << 4,     // crop, scale or rotation: the plane shows a buffer as it is
-    screen_capture = 1u << 5,      // attach_render_locks: a capture reads the composited frame
-    software_cursor = 1u << 6,     // a cursor drawn into the frame, not on a cursor plane
-    plane_refused = 1u << 7,       // the test commit failed
-    not_dmabuf = 1u << 8,          // ... and the buffer is no dma-buf (KMS needs one)
-    format_unsupported = 1u << 9,  // ... and the plane lists not its format and modifier
-    commit_failed = 1u << 10,      // the test passed, the real commit did not
+    needs_transform = 1u << 4,    // crop, scale or rotation: the plane shows a buffer as it is
+    screen_capture = 1u << 5,     // attach_render_locks: a capture reads the composited frame
+    software_cursor = 1u << 6,    // a cursor drawn into the frame, not on a cursor plane
+    plane_refused = 1u << 7,      // the test commit failed
+    not_dmabuf = 1u << 8,         // ... and the buffer is no dma-buf (KMS needs one)
+    format_unsupported = 1u << 9, // ... and the plane lists not its format and modifier
+    commit_failed = 1u << 10,     // the test passed, the real commit did not
 };
 
 class ScanoutReasons {
@@ -55,9 +55,7 @@ private:
     uint32_t bits_ = 0;
 };
 
-constexpr ScanoutReasons operator|(ScanoutReason a, ScanoutReason b) {
-    return ScanoutReasons(a) | ScanoutReasons(b);
-}
+constexpr ScanoutReasons operator|(ScanoutReason a, ScanoutReason b) { return ScanoutReasons(a) | ScanoutReasons(b); }
 
 // One surface the frame shows, as the scene lists them (output-local
 // coordinates, logical size).
@@ -74,8 +72,8 @@ struct ScanoutOutput {
     int width = 0, height = 0;           // effective resolution (after scale and transform)
     int mode_width = 0, mode_height = 0; // pixels
     int32_t transform = 0;
-    int capture_locks = 0;               // wlr_output.attach_render_locks
-    bool software_cursor = false;        // an enabled, visible cursor that is not the hardware one
+    int capture_locks = 0;        // wlr_output.attach_render_locks
+    bool software_cursor = false; // an enabled, visible cursor that is not the hardware one
 };
 
 // The candidate's buffer, looked at once the plane refused it.

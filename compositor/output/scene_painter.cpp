@@ -45,8 +45,7 @@ bool node_size(wlr_scene_node *node, int *width, int *height) {
         return true;
     }
     case WLR_SCENE_NODE_ROOT:
-    case WLR_SCENE_NODE_TREE:
-        break;
+    case WLR_SCENE_NODE_TREE: break;
     }
     return false;
 }
@@ -104,9 +103,7 @@ void ScenePainter::collect(wlr_scene_node *node, int lx, int ly, float scale, co
         }
     }
     wlr_scene_node *child = nullptr;
-    wl_list_for_each(child, &node->state.children, state.link) {
-        collect(child, lx, ly, scale, bounds);
-    }
+    wl_list_for_each(child, &node->state.children, state.link) { collect(child, lx, ly, scale, bounds); }
 }
 
 void ScenePainter::opaque_region(const Node &node, float scale, pixman_region32_t *out) const {
@@ -134,8 +131,7 @@ void ScenePainter::opaque_region(const Node &node, float scale, pixman_region32_
                                        static_cast<unsigned>(node.box.height));
         }
         break;
-    default:
-        break; // scene buffers: drawn, never assumed opaque
+    default: break; // scene buffers: drawn, never assumed opaque
     }
 }
 
@@ -160,8 +156,8 @@ void ScenePainter::paint(wlr_scene *scene, wlr_output *output, int lx, int ly, c
     for (size_t i = nodes_.size(); i-- > 0;) {
         const Node &node = nodes_[i];
         pixman_region32_t &visible = visible_[i];
-        pixman_region32_intersect_rect(&visible, &damage, node.box.x, node.box.y,
-                                       static_cast<unsigned>(node.box.width), static_cast<unsigned>(node.box.height));
+        pixman_region32_intersect_rect(&visible, &damage, node.box.x, node.box.y, static_cast<unsigned>(node.box.width),
+                                       static_cast<unsigned>(node.box.height));
         pixman_region32_subtract(&visible, &visible, &covered_);
         if (!pixman_region32_not_empty(&visible)) {
             continue;
@@ -230,8 +226,7 @@ void ScenePainter::draw(const Node &node, wlr_output *output, const pixman_regio
         src_box = scene_buffer->src_box;
         break;
     }
-    default:
-        return;
+    default: return;
     }
     if (wlr_fbox_empty(&src_box)) {
         // As wlroots' scene: an unset source box is the destination's size.

@@ -65,7 +65,9 @@ public:
 
     static bool exists_for(wlr_surface *surface) { return ViewportSlot::find(surface, &kAddonOwner) != nullptr; }
 
-    static Viewport *from(wl_resource *resource) { return static_cast<Viewport *>(wl_resource_get_user_data(resource)); }
+    static Viewport *from(wl_resource *resource) {
+        return static_cast<Viewport *>(wl_resource_get_user_data(resource));
+    }
 
     void set_source(wl_fixed_t x_fixed, wl_fixed_t y_fixed, wl_fixed_t width_fixed, wl_fixed_t height_fixed) {
         if (surface_ == nullptr) {
@@ -118,7 +120,6 @@ public:
     }
 
 private:
-
     // The commit just applied: the XML's checks "when the surface state is
     // applied", on the state that was applied (current), buffer included.
     void check_applied_state() {
@@ -163,10 +164,8 @@ ViewportSlot::~ViewportSlot() {
 
 const struct wp_viewport_interface kViewportImpl = {
     .destroy = [](wl_client *, wl_resource *resource) { wl_resource_destroy(resource); },
-    .set_source =
-        [](wl_client *, wl_resource *resource, wl_fixed_t x, wl_fixed_t y, wl_fixed_t width, wl_fixed_t height) {
-            Viewport::from(resource)->set_source(x, y, width, height);
-        },
+    .set_source = [](wl_client *, wl_resource *resource, wl_fixed_t x, wl_fixed_t y, wl_fixed_t width,
+                     wl_fixed_t height) { Viewport::from(resource)->set_source(x, y, width, height); },
     .set_destination = [](wl_client *, wl_resource *resource, int32_t width,
                           int32_t height) { Viewport::from(resource)->set_destination(width, height); },
 };

@@ -57,9 +57,7 @@ void XdgView::set_activated(bool activated) { wlr_xdg_toplevel_set_activated(xdg
 
 void XdgView::request_size(int width, int height) { wlr_xdg_toplevel_set_size(xdg_surface_, width, height); }
 
-void XdgView::set_fullscreen_state(bool fullscreen) {
-    wlr_xdg_toplevel_set_fullscreen(xdg_surface_, fullscreen);
-}
+void XdgView::set_fullscreen_state(bool fullscreen) { wlr_xdg_toplevel_set_fullscreen(xdg_surface_, fullscreen); }
 
 void XdgView::set_maximized_state(bool maximized) { wlr_xdg_toplevel_set_maximized(xdg_surface_, maximized); }
 
@@ -96,8 +94,7 @@ void XdgView::constrain_popup(wlr_xdg_popup *popup) const {
     // The box is wanted in the toplevel's surface coordinates, whose origin
     // lies geometry().x/y before the window's placed corner.
     wlr_box geo = geometry();
-    wlr_box box = {output_box.x - x() + geo.x, output_box.y - y() + geo.y, output_box.width,
-                   output_box.height};
+    wlr_box box = {output_box.x - x() + geo.x, output_box.y - y() + geo.y, output_box.width, output_box.height};
     wlr_xdg_popup_unconstrain_from_box(popup, &box);
 }
 

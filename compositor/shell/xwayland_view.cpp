@@ -26,9 +26,8 @@ XwaylandView::XwaylandView(wlr_xwayland_surface *xsurface, Desktop &desktop, Sea
             desktop_.focus_view(this);
         }
     });
-    request_move_.connect(&xsurface_->events.request_move, [this](void *) {
-        seat_.begin_interactive(this, Seat::Grab::move, 0, 0);
-    });
+    request_move_.connect(&xsurface_->events.request_move,
+                          [this](void *) { seat_.begin_interactive(this, Seat::Grab::move, 0, 0); });
     request_resize_.connect(&xsurface_->events.request_resize, [this](void *data) {
         auto *event = static_cast<wlr_xwayland_resize_event *>(data);
         seat_.begin_interactive(this, Seat::Grab::resize, event->edges, 0);

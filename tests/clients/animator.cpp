@@ -14,22 +14,20 @@
 
 namespace sluice::test {
 
-uint64_t monotonic_ns()
-{
+uint64_t monotonic_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-Animator::Animator(std::filesystem::path socket, Options options) : options_(options)
-{
+Animator::Animator(std::filesystem::path socket, Options options) : options_(options) {
     thread_ = std::thread([this, socket = std::move(socket)] { run(socket); });
     std::unique_lock lock(mutex_);
     const bool ready =
         changed_.wait_for(lock, options_.start_timeout, [this] { return started_ || !failure_.empty(); });
-    std::string why = !ready ? "its first frame was not presented within " +
-                                   std::to_string(options_.start_timeout.count()) + " ms"
-                             : failure_;
+    std::string why =
+        !ready ? "its first frame was not presented within " + std::to_string(options_.start_timeout.count()) + " ms"
+               : failure_;
     lock.unlock();
     if (!why.empty()) {
         stop_ = true;
@@ -38,42 +36,35 @@ Animator::Animator(std::filesystem::path socket, Options options) : options_(opt
     }
 }
 
-Animator::~Animator()
-{
+Animator::~Animator() {
     stop_ = true;
     if (thread_.joinable())
         thread_.join();
 }
 
-std::vector<AnimatorFrame> Animator::frames() const
-{
+std::vector<AnimatorFrame> Animator::frames() const {
     std::lock_guard lock(mutex_);
     return frames_;
 }
 
-uint64_t Animator::latest_seq() const
-{
+uint64_t Animator::latest_seq() const {
     std::lock_guard lock(mutex_);
     return latest_seq_;
 }
 
-std::optional<uint64_t> Animator::wait_for_seq_above(uint64_t seq, std::chrono::milliseconds timeout) const
-{
+std::optional<uint64_t> Animator::wait_for_seq_above(uint64_t seq, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mutex_);
-    if (!changed_.wait_for(lock, timeout, [&] { return latest_seq_ > seq || !failure_.empty(); }) ||
-        !failure_.empty())
+    if (!changed_.wait_for(lock, timeout, [&] { return latest_seq_ > seq || !failure_.empty(); }) || !failure_.empty())
         return std::nullopt;
     return latest_seq_;
 }
 
-std::string Animator::failure() const
-{
+std::string Animator::failure() const {
     std::lock_guard lock(mutex_);
     return failure_;
 }
 
-void Animator::fail(std::string why)
-{
+void Animator::fail(std::string why) {
     {
         std::lock_guard lock(mutex_);
         failure_ = std::move(why);
@@ -81,8 +72,7 @@ void Animator::fail(std::string why)
     changed_.notify_all();
 }
 
-void Animator::run(const std::filesystem::path &socket)
-{
+void Animator::run(const std::filesystem::path &socket) {
     try {
         Client client(socket.string());
         if (client.presentation() == nullptr)
@@ -116,8 +106,8 @@ void Animator::run(const std::filesystem::path &socket)
                         due = true;
                         ++callbacks_;
                     });
-                    pending.emplace_back(next, std::make_unique<PresentationFeedback>(client.presentation(),
-                                                                                      window.surface()));
+                    pending.emplace_back(
+                        next, std::make_unique<PresentationFeedback>(client.presentation(), window.surface()));
                     window.commit_buffer(*free);
                     client.flush();
                     ++next;

@@ -25,7 +25,7 @@ struct AnimatorFrame {
     uint64_t seq = 0;          // presentation sequence (presented only)
     uint64_t presented_ns = 0; // the compositor's timestamp (its presentation clock)
     uint32_t refresh_ns = 0;
-    uint64_t received_ns = 0;  // CLOCK_MONOTONIC when the animator got the event
+    uint64_t received_ns = 0; // CLOCK_MONOTONIC when the animator got the event
 };
 
 class Animator {

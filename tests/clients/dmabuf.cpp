@@ -24,8 +24,7 @@ namespace {
 using test_uapi::VgemFenceAttach;
 using test_uapi::VgemFenceSignal;
 
-int retry_ioctl(int fd, unsigned long request, void *arg)
-{
+int retry_ioctl(int fd, unsigned long request, void *arg) {
     int r;
     do {
         r = ::ioctl(fd, request, arg);
@@ -38,8 +37,7 @@ int retry_ioctl(int fd, unsigned long request, void *arg)
 class CpuAccess {
 public:
     CpuAccess(sync::BorrowedFd fd, size_t size, bool write)
-        : fd_(fd), size_(size), flags_(DMA_BUF_SYNC_READ | (write ? DMA_BUF_SYNC_WRITE : 0u))
-    {
+        : fd_(fd), size_(size), flags_(DMA_BUF_SYNC_READ | (write ? DMA_BUF_SYNC_WRITE : 0u)) {
         map_ = ::mmap(nullptr, size_, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, fd_.get(), 0);
         if (map_ == MAP_FAILED)
             throw_errno("mmap of a dma-buf", errno);
@@ -50,8 +48,7 @@ public:
             throw_errno("DMA_BUF_IOCTL_SYNC (start)", error);
         }
     }
-    ~CpuAccess()
-    {
+    ~CpuAccess() {
         dma_buf_sync sync{.flags = DMA_BUF_SYNC_END | flags_};
         (void)retry_ioctl(fd_.get(), DMA_BUF_IOCTL_SYNC, &sync);
         ::munmap(map_, size_);
@@ -71,20 +68,16 @@ private:
 } // namespace
 
 VgemFence::VgemFence(VgemFence &&other) noexcept
-    : card_(std::move(other.card_)), id_(other.id_), signaled_(std::exchange(other.signaled_, true))
-{
-}
+    : card_(std::move(other.card_)), id_(other.id_), signaled_(std::exchange(other.signaled_, true)) {}
 
-VgemFence::~VgemFence()
-{
+VgemFence::~VgemFence() {
     if (!signaled_ && card_) {
         VgemFenceSignal signal{.fence = id_, .flags = 0};
         (void)drmIoctl(card_->fd().get(), test_uapi::kIoctlVgemFenceSignal, &signal);
     }
 }
 
-void VgemFence::signal()
-{
+void VgemFence::signal() {
     if (signaled_)
         return;
     VgemFenceSignal signal{.fence = id_, .flags = 0};
@@ -93,8 +86,7 @@ void VgemFence::signal()
     signaled_ = true;
 }
 
-DmaBuf DmaBuf::vgem(std::shared_ptr<const DrmDevice> card, int32_t width, int32_t height)
-{
+DmaBuf DmaBuf::vgem(std::shared_ptr<const DrmDevice> card, int32_t width, int32_t height) {
     if (!card)
         throw std::runtime_error("no vgem device for a dumb buffer");
     drm_mode_create_dumb create{};
@@ -114,13 +106,12 @@ DmaBuf DmaBuf::vgem(std::shared_ptr<const DrmDevice> card, int32_t width, int32_
     return DmaBuf(DmaBufSource::vgem, layout, sync::UniqueFd(prime), std::move(card), create.handle);
 }
 
-DmaBuf DmaBuf::udmabuf(int32_t width, int32_t height)
-{
+DmaBuf DmaBuf::udmabuf(int32_t width, int32_t height) {
     const uint32_t stride = static_cast<uint32_t>(width) * 4;
     const long page = ::sysconf(_SC_PAGESIZE);
     const uint64_t raw = static_cast<uint64_t>(stride) * static_cast<uint64_t>(height);
-    const uint64_t size = (raw + static_cast<uint64_t>(page) - 1) / static_cast<uint64_t>(page) *
-                          static_cast<uint64_t>(page);
+    const uint64_t size =
+        (raw + static_cast<uint64_t>(page) - 1) / static_cast<uint64_t>(page) * static_cast<uint64_t>(page);
 
     sync::UniqueFd memfd(::memfd_create("sluice-test-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (!memfd)
@@ -147,20 +138,16 @@ DmaBuf DmaBuf::udmabuf(int32_t width, int32_t height)
 
 DmaBuf::DmaBuf(DmaBuf &&other) noexcept
     : source_(other.source_), layout_(other.layout_), fd_(std::move(other.fd_)), card_(std::move(other.card_)),
-      handle_(std::exchange(other.handle_, 0))
-{
-}
+      handle_(std::exchange(other.handle_, 0)) {}
 
-DmaBuf::~DmaBuf()
-{
+DmaBuf::~DmaBuf() {
     if (card_ && handle_ != 0) {
         drm_gem_close close{.handle = handle_, .pad = 0};
         (void)drmIoctl(card_->fd().get(), DRM_IOCTL_GEM_CLOSE, &close);
     }
 }
 
-void DmaBuf::fill(uint32_t xrgb)
-{
+void DmaBuf::fill(uint32_t xrgb) {
     CpuAccess access(fd_.borrow(), static_cast<size_t>(layout_.size), true);
     for (int32_t y = 0; y < layout_.height; ++y) {
         auto *row = reinterpret_cast<uint32_t *>(access.bytes() + static_cast<size_t>(y) * layout_.stride);
@@ -169,8 +156,7 @@ void DmaBuf::fill(uint32_t xrgb)
     }
 }
 
-uint32_t DmaBuf::pixel(int32_t x, int32_t y) const
-{
+uint32_t DmaBuf::pixel(int32_t x, int32_t y) const {
     CpuAccess access(fd_.borrow(), static_cast<size_t>(layout_.size), false);
     uint32_t value = 0;
     std::memcpy(&value, access.bytes() + static_cast<size_t>(y) * layout_.stride + static_cast<size_t>(x) * 4,
@@ -178,8 +164,7 @@ uint32_t DmaBuf::pixel(int32_t x, int32_t y) const
     return value;
 }
 
-VgemFence DmaBuf::attach_vgem_fence() const
-{
+VgemFence DmaBuf::attach_vgem_fence() const {
     if (source_ != DmaBufSource::vgem)
         throw std::logic_error("attach_vgem_fence on a buffer that is not vgem's");
     VgemFenceAttach attach{};
@@ -190,8 +175,7 @@ VgemFence DmaBuf::attach_vgem_fence() const
     return VgemFence(card_, attach.out_fence);
 }
 
-void DmaBuf::import_write_fence(const sync::SyncFile &fence) const
-{
+void DmaBuf::import_write_fence(const sync::SyncFile &fence) const {
     dma_buf_import_sync_file import{.flags = DMA_BUF_SYNC_WRITE, .fd = fence.fd().get()};
     if (retry_ioctl(fd_.get(), DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &import) < 0)
         throw_errno("DMA_BUF_IOCTL_IMPORT_SYNC_FILE", errno);

@@ -12,13 +12,11 @@
 
 namespace sluice::test {
 
-void throw_errno(std::string_view what, int error)
-{
+void throw_errno(std::string_view what, int error) {
     throw std::runtime_error(std::string(what) + ": " + std::strerror(error));
 }
 
-std::shared_ptr<const DrmDevice> DrmDevice::open(std::string_view driver, DrmNodeType type)
-{
+std::shared_ptr<const DrmDevice> DrmDevice::open(std::string_view driver, DrmNodeType type) {
     std::vector<std::string> names;
     if (DIR *dir = ::opendir("/dev/dri")) {
         const std::string_view prefix = type == DrmNodeType::render ? "renderD" : "card";

@@ -4,15 +4,11 @@
 
 namespace sluice::test {
 
-std::string_view to_string(SyncKind kind)
-{
+std::string_view to_string(SyncKind kind) {
     switch (kind) {
-    case SyncKind::syncobj:
-        return "syncobj";
-    case SyncKind::sync_file:
-        return "sync_file";
-    case SyncKind::implicit:
-        return "implicit";
+    case SyncKind::syncobj: return "syncobj";
+    case SyncKind::sync_file: return "sync_file";
+    case SyncKind::implicit: return "implicit";
     }
     return "?";
 }
@@ -33,18 +29,12 @@ public:
     TimelineRelease(std::shared_ptr<const ClientTimeline> timeline, uint64_t point)
         : timeline_(std::move(timeline)), point_(point) {}
     bool released() const override { return timeline_->signaled(point_); }
-    std::string describe() const override
-    {
+    std::string describe() const override {
         const char *state = "unavailable (no fence attached)";
         switch (timeline_->state(point_)) {
-        case sync::PointState::Unavailable:
-            break;
-        case sync::PointState::Available:
-            state = "available (fence attached, pending)";
-            break;
-        case sync::PointState::Signaled:
-            state = "signaled";
-            break;
+        case sync::PointState::Unavailable: break;
+        case sync::PointState::Available: state = "available (fence attached, pending)"; break;
+        case sync::PointState::Signaled: state = "signaled"; break;
         }
         return "release point " + std::to_string(point_) + " " + state;
     }
@@ -88,8 +78,7 @@ class WlBufferRelease final : public ReleaseProbe {
 public:
     explicit WlBufferRelease(const DmaBufBuffer &buffer) : buffer_(buffer), before_(buffer.release_count()) {}
     bool released() const override { return buffer_.release_count() > before_; }
-    std::string describe() const override
-    {
+    std::string describe() const override {
         return released() ? "wl_buffer.release received" : "no wl_buffer.release yet";
     }
 
@@ -103,14 +92,11 @@ private:
 // --- FencedWindow -------------------------------------------------------------------
 
 FencedWindow::FencedWindow(Client &client, DmaBufSource source, std::shared_ptr<const DrmDevice> vgem_card)
-    : client_(client), factory_(client, source, std::move(vgem_card)), toplevel_(std::make_unique<Toplevel>(client))
-{
-}
+    : client_(client), factory_(client, source, std::move(vgem_card)), toplevel_(std::make_unique<Toplevel>(client)) {}
 
 FencedWindow::~FencedWindow() = default;
 
-FencedCommit FencedWindow::commit(DmaBufBuffer &buffer, bool ready)
-{
+FencedCommit FencedWindow::commit(DmaBufBuffer &buffer, bool ready) {
     if (!toplevel_)
         throw std::logic_error("commit on a FencedWindow whose surface was destroyed");
     FencedCommit out;
@@ -126,16 +112,14 @@ FencedCommit FencedWindow::commit(DmaBufBuffer &buffer, bool ready)
     return out;
 }
 
-bool FencedWindow::map(DmaBufBuffer &buffer, std::chrono::milliseconds timeout)
-{
+bool FencedWindow::map(DmaBufBuffer &buffer, std::chrono::milliseconds timeout) {
     if (!toplevel_->wait_for_configure(1, timeout))
         return false;
     FencedCommit first = commit(buffer, true);
     return client_.roundtrip(timeout);
 }
 
-void FencedWindow::destroy_surface()
-{
+void FencedWindow::destroy_surface() {
     destroy_extension();
     toplevel_.reset();
     client_.flush();
@@ -146,20 +130,17 @@ void FencedWindow::destroy_surface()
 SyncobjWindow::SyncobjWindow(Client &client, std::shared_ptr<const SyncobjContext> context, DmaBufSource source,
                              std::shared_ptr<const DrmDevice> vgem_card)
     : FencedWindow(client, source, std::move(vgem_card)), context_(std::move(context)), manager_(client),
-      extension_(manager_.get_surface(surface()))
-{
+      extension_(manager_.get_surface(surface())) {
     if (!context_)
         throw std::runtime_error("SyncobjWindow needs a syncobj device (vgem render node with timelines)");
 }
 
-SyncobjWindow::~SyncobjWindow()
-{
+SyncobjWindow::~SyncobjWindow() {
     destroy_extension();
     timelines_.clear();
 }
 
-void SyncobjWindow::prepare(DmaBufBuffer &buffer, bool ready, FencedCommit &out)
-{
+void SyncobjWindow::prepare(DmaBufBuffer &buffer, bool ready, FencedCommit &out) {
     BufferTimelines &t = timelines_[&buffer];
     if (!t.acquire) {
         t.acquire = std::make_unique<ImportedTimeline>(manager_, *context_);
@@ -180,14 +161,11 @@ void SyncobjWindow::prepare(DmaBufBuffer &buffer, bool ready, FencedCommit &out)
 
 SyncFileWindow::SyncFileWindow(Client &client, DmaBufSource source, std::shared_ptr<const DrmDevice> vgem_card)
     : FencedWindow(client, source, std::move(vgem_card)), manager_(client),
-      extension_(manager_.get_synchronization(surface()))
-{
-}
+      extension_(manager_.get_synchronization(surface())) {}
 
 SyncFileWindow::~SyncFileWindow() { destroy_extension(); }
 
-void SyncFileWindow::prepare(DmaBufBuffer &, bool ready, FencedCommit &out)
-{
+void SyncFileWindow::prepare(DmaBufBuffer &, bool ready, FencedCommit &out) {
     // Each pending fence has a sw_sync timeline of its own, so that fences
     // signal independently of each other, in any order the test likes.
     auto fence = std::make_unique<SwSyncFence>();
@@ -206,14 +184,11 @@ void SyncFileWindow::prepare(DmaBufBuffer &, bool ready, FencedCommit &out)
 // --- ImplicitWindow ----------------------------------------------------------------------
 
 ImplicitWindow::ImplicitWindow(Client &client, DmaBufSource source, std::shared_ptr<const DrmDevice> vgem_card)
-    : FencedWindow(client, source, std::move(vgem_card))
-{
-}
+    : FencedWindow(client, source, std::move(vgem_card)) {}
 
 ImplicitWindow::~ImplicitWindow() = default;
 
-void ImplicitWindow::prepare(DmaBufBuffer &buffer, bool ready, FencedCommit &out)
-{
+void ImplicitWindow::prepare(DmaBufBuffer &buffer, bool ready, FencedCommit &out) {
     if (!ready && buffer.dmabuf().source() == DmaBufSource::vgem) {
         out.acquire = std::make_unique<VgemAcquire>(buffer.dmabuf().attach_vgem_fence());
     } else if (!ready) {
@@ -225,15 +200,11 @@ void ImplicitWindow::prepare(DmaBufBuffer &buffer, bool ready, FencedCommit &out
 }
 
 std::unique_ptr<FencedWindow> make_fenced_window(SyncKind kind, Client &client, const FenceKit &kit,
-                                                 DmaBufSource source)
-{
+                                                 DmaBufSource source) {
     switch (kind) {
-    case SyncKind::syncobj:
-        return std::make_unique<SyncobjWindow>(client, kit.syncobj, source, kit.vgem_card);
-    case SyncKind::sync_file:
-        return std::make_unique<SyncFileWindow>(client, source, kit.vgem_card);
-    case SyncKind::implicit:
-        return std::make_unique<ImplicitWindow>(client, source, kit.vgem_card);
+    case SyncKind::syncobj: return std::make_unique<SyncobjWindow>(client, kit.syncobj, source, kit.vgem_card);
+    case SyncKind::sync_file: return std::make_unique<SyncFileWindow>(client, source, kit.vgem_card);
+    case SyncKind::implicit: return std::make_unique<ImplicitWindow>(client, source, kit.vgem_card);
     }
     throw std::logic_error("unknown SyncKind");
 }

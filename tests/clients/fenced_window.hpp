@@ -50,14 +50,12 @@ struct FencedCommit {
     // Null when the compositor has no wp_presentation.
     std::unique_ptr<PresentationFeedback> feedback;
 
-    void signal()
-    {
+    void signal() {
         if (acquire)
             acquire->signal();
     }
     [[nodiscard]] bool released() const { return release && release->released(); }
-    [[nodiscard]] bool presented() const
-    {
+    [[nodiscard]] bool presented() const {
         return feedback && feedback->state() == PresentationFeedback::State::presented;
     }
 };

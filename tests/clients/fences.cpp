@@ -24,22 +24,19 @@ std::string describe(const sync::Error &error) { return error.message; }
 
 bool SwSyncTimeline::available() { return ::access(sw_sync_path, R_OK | W_OK) == 0; }
 
-SwSyncTimeline::SwSyncTimeline() : fd_(::open(sw_sync_path, O_RDWR | O_CLOEXEC))
-{
+SwSyncTimeline::SwSyncTimeline() : fd_(::open(sw_sync_path, O_RDWR | O_CLOEXEC)) {
     if (!fd_)
         throw_errno(sw_sync_path, errno);
 }
 
-SwSyncTimeline::~SwSyncTimeline()
-{
+SwSyncTimeline::~SwSyncTimeline() {
     if (value_ < highest_fence_) {
         uint32_t step = highest_fence_ - value_;
         (void)::ioctl(fd_.get(), test_uapi::kIoctlSwSyncInc, &step);
     }
 }
 
-sync::SyncFile SwSyncTimeline::fence(uint32_t value, const std::string &name)
-{
+sync::SyncFile SwSyncTimeline::fence(uint32_t value, const std::string &name) {
     SwSyncCreateFence data{};
     data.value = value;
     std::memcpy(data.name, name.data(), std::min(name.size(), sizeof(data.name) - 1));
@@ -49,8 +46,7 @@ sync::SyncFile SwSyncTimeline::fence(uint32_t value, const std::string &name)
     return sync::SyncFile::adopt_unchecked(sync::UniqueFd(data.fence));
 }
 
-void SwSyncTimeline::advance(uint32_t by)
-{
+void SwSyncTimeline::advance(uint32_t by) {
     uint32_t step = by;
     if (::ioctl(fd_.get(), test_uapi::kIoctlSwSyncInc, &step) != 0)
         throw_errno("SW_SYNC_IOC_INC", errno);
@@ -59,24 +55,21 @@ void SwSyncTimeline::advance(uint32_t by)
 
 SwSyncFence::SwSyncFence() : fence_(timeline_.fence(1)) {}
 
-sync::SyncFile SwSyncFence::fence() const
-{
+sync::SyncFile SwSyncFence::fence() const {
     auto copy = fence_.duplicate();
     if (!copy)
         throw std::runtime_error("duplicating a sw_sync fence: " + describe(copy.error()));
     return std::move(copy).value();
 }
 
-void SwSyncFence::signal()
-{
+void SwSyncFence::signal() {
     if (!signaled())
         timeline_.advance(1);
 }
 
 // --- DRM syncobj timelines --------------------------------------------------------
 
-std::shared_ptr<SyncobjContext> SyncobjContext::open()
-{
+std::shared_ptr<SyncobjContext> SyncobjContext::open() {
     auto node = DrmDevice::open("vgem", DrmNodeType::render);
     if (!node)
         return nullptr;
@@ -87,8 +80,7 @@ std::shared_ptr<SyncobjContext> SyncobjContext::open()
 }
 
 namespace {
-sync::DrmSyncobjTimeline create_timeline(const SyncobjContext &context)
-{
+sync::DrmSyncobjTimeline create_timeline(const SyncobjContext &context) {
     auto timeline = sync::DrmSyncobjTimeline::create(context.device());
     if (!timeline)
         throw std::runtime_error("creating a syncobj timeline: " + describe(timeline.error()));
@@ -98,31 +90,27 @@ sync::DrmSyncobjTimeline create_timeline(const SyncobjContext &context)
 
 ClientTimeline::ClientTimeline(const SyncobjContext &context) : timeline_(create_timeline(context)) {}
 
-sync::UniqueFd ClientTimeline::export_fd() const
-{
+sync::UniqueFd ClientTimeline::export_fd() const {
     auto fd = timeline_.export_fd();
     if (!fd)
         throw std::runtime_error("exporting a syncobj timeline: " + describe(fd.error()));
     return std::move(fd).value();
 }
 
-void ClientTimeline::signal(uint64_t point) const
-{
+void ClientTimeline::signal(uint64_t point) const {
     auto result = timeline_.signal(point);
     if (!result)
         throw std::runtime_error("signaling timeline point " + std::to_string(point) + ": " + describe(result.error()));
 }
 
-sync::PointState ClientTimeline::state(uint64_t point) const
-{
+sync::PointState ClientTimeline::state(uint64_t point) const {
     auto state = timeline_.query(point);
     if (!state)
         throw std::runtime_error("querying timeline point " + std::to_string(point) + ": " + describe(state.error()));
     return *state;
 }
 
-uint64_t ClientTimeline::last_signaled() const
-{
+uint64_t ClientTimeline::last_signaled() const {
     auto point = timeline_.last_signaled_point();
     if (!point)
         throw std::runtime_error("querying a timeline: " + describe(point.error()));
@@ -130,18 +118,14 @@ uint64_t ClientTimeline::last_signaled() const
 }
 
 TimelineFence::TimelineFence(TimelineFence &&other) noexcept
-    : timeline_(std::move(other.timeline_)), point_(other.point_), signaled_(std::exchange(other.signaled_, true))
-{
-}
+    : timeline_(std::move(other.timeline_)), point_(other.point_), signaled_(std::exchange(other.signaled_, true)) {}
 
-TimelineFence::~TimelineFence()
-{
+TimelineFence::~TimelineFence() {
     if (!signaled_ && timeline_)
         (void)timeline_->timeline().signal(point_);
 }
 
-void TimelineFence::signal()
-{
+void TimelineFence::signal() {
     if (signaled_)
         return;
     timeline_->signal(point_);

@@ -9,8 +9,7 @@
 namespace sluice::test {
 
 LinuxDmabuf::LinuxDmabuf(Client &client)
-    : client_(client), dmabuf_(client.bind<zwp_linux_dmabuf_v1>(&zwp_linux_dmabuf_v1_interface, 3))
-{
+    : client_(client), dmabuf_(client.bind<zwp_linux_dmabuf_v1>(&zwp_linux_dmabuf_v1_interface, 3)) {
     static const zwp_linux_dmabuf_v1_listener listener = {
         .format = &LinuxDmabuf::handle_format,
         .modifier = &LinuxDmabuf::handle_modifier,
@@ -20,18 +19,15 @@ LinuxDmabuf::LinuxDmabuf(Client &client)
         throw std::runtime_error("zwp_linux_dmabuf_v1: no roundtrip after binding: " + client_.describe_error());
 }
 
-void LinuxDmabuf::handle_format(void *data, zwp_linux_dmabuf_v1 *, uint32_t format)
-{
+void LinuxDmabuf::handle_format(void *data, zwp_linux_dmabuf_v1 *, uint32_t format) {
     static_cast<LinuxDmabuf *>(data)->formats_.push_back(format);
 }
 
-void LinuxDmabuf::handle_modifier(void *data, zwp_linux_dmabuf_v1 *, uint32_t format, uint32_t hi, uint32_t lo)
-{
+void LinuxDmabuf::handle_modifier(void *data, zwp_linux_dmabuf_v1 *, uint32_t format, uint32_t hi, uint32_t lo) {
     static_cast<LinuxDmabuf *>(data)->modifiers_.emplace_back(format, (static_cast<uint64_t>(hi) << 32) | lo);
 }
 
-uint64_t LinuxDmabuf::linear_modifier(uint32_t format) const
-{
+uint64_t LinuxDmabuf::linear_modifier(uint32_t format) const {
     auto has = [this, format](uint64_t modifier) {
         return std::find(modifiers_.begin(), modifiers_.end(), std::make_pair(format, modifier)) != modifiers_.end();
     };
@@ -44,8 +40,7 @@ uint64_t LinuxDmabuf::linear_modifier(uint32_t format) const
     throw std::runtime_error("zwp_linux_dmabuf_v1 does not offer format " + std::to_string(format));
 }
 
-Proxy<wl_buffer> LinuxDmabuf::create_buffer_unchecked(const DmaBuf &dmabuf)
-{
+Proxy<wl_buffer> LinuxDmabuf::create_buffer_unchecked(const DmaBuf &dmabuf) {
     const DmaBufLayout &layout = dmabuf.layout();
     const uint64_t modifier = linear_modifier(layout.drm_format);
     Proxy<zwp_linux_buffer_params_v1> params(zwp_linux_dmabuf_v1_create_params(dmabuf_.get()));
@@ -56,8 +51,7 @@ Proxy<wl_buffer> LinuxDmabuf::create_buffer_unchecked(const DmaBuf &dmabuf)
         zwp_linux_buffer_params_v1_create_immed(params.get(), layout.width, layout.height, layout.drm_format, 0));
 }
 
-Proxy<wl_buffer> LinuxDmabuf::create_buffer(const DmaBuf &dmabuf)
-{
+Proxy<wl_buffer> LinuxDmabuf::create_buffer(const DmaBuf &dmabuf) {
     // create_immed's failure is either a protocol error or the params'
     // `failed` event; the params object is gone by then, so only the error
     // is observable here. wlroots uses the protocol error.
@@ -68,8 +62,7 @@ Proxy<wl_buffer> LinuxDmabuf::create_buffer(const DmaBuf &dmabuf)
 }
 
 DmaBufBuffer::DmaBufBuffer(LinuxDmabuf &factory, DmaBuf dmabuf)
-    : dmabuf_(std::move(dmabuf)), buffer_(factory.create_buffer(dmabuf_))
-{
+    : dmabuf_(std::move(dmabuf)), buffer_(factory.create_buffer(dmabuf_)) {
     static const wl_buffer_listener listener = {.release = &DmaBufBuffer::handle_release};
     wl_buffer_add_listener(buffer_.get(), &listener, this);
 }
@@ -77,17 +70,13 @@ DmaBufBuffer::DmaBufBuffer(LinuxDmabuf &factory, DmaBuf dmabuf)
 void DmaBufBuffer::handle_release(void *data, wl_buffer *) { ++static_cast<DmaBufBuffer *>(data)->releases_; }
 
 DmaBufFactory::DmaBufFactory(Client &client, DmaBufSource source, std::shared_ptr<const DrmDevice> vgem_card)
-    : dmabuf_(client), source_(source), vgem_card_(std::move(vgem_card))
-{
-}
+    : dmabuf_(client), source_(source), vgem_card_(std::move(vgem_card)) {}
 
-DmaBuf DmaBufFactory::allocate(int32_t width, int32_t height)
-{
+DmaBuf DmaBufFactory::allocate(int32_t width, int32_t height) {
     return source_ == DmaBufSource::vgem ? DmaBuf::vgem(vgem_card_, width, height) : DmaBuf::udmabuf(width, height);
 }
 
-std::unique_ptr<DmaBufBuffer> DmaBufFactory::make(int32_t width, int32_t height, uint32_t xrgb)
-{
+std::unique_ptr<DmaBufBuffer> DmaBufFactory::make(int32_t width, int32_t height, uint32_t xrgb) {
     DmaBuf dmabuf = allocate(width, height);
     dmabuf.fill(xrgb);
     return std::make_unique<DmaBufBuffer>(dmabuf_, std::move(dmabuf));

@@ -16,7 +16,9 @@ namespace sluice::test {
 
 class LinuxDmabuf {
 public:
-    [[nodiscard]] static bool offered(const Client &client) { return client.find_global("zwp_linux_dmabuf_v1") != nullptr; }
+    [[nodiscard]] static bool offered(const Client &client) {
+        return client.find_global("zwp_linux_dmabuf_v1") != nullptr;
+    }
 
     // Binds the global (version 3 at most: the format/modifier events are
     // all a linear single-plane buffer needs) and roundtrips to collect

@@ -16,8 +16,7 @@
 
 namespace sluice::test {
 
-pid_t peer_pid(const Client &client)
-{
+pid_t peer_pid(const Client &client) {
     ucred cred{};
     socklen_t len = sizeof(cred);
     if (getsockopt(wl_display_get_fd(client.display()), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
@@ -25,8 +24,7 @@ pid_t peer_pid(const Client &client)
     return cred.pid;
 }
 
-std::map<int, std::string> open_fds(pid_t pid)
-{
+std::map<int, std::string> open_fds(pid_t pid) {
     const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fd";
     std::map<int, std::string> fds;
     std::error_code ec;
@@ -49,8 +47,7 @@ std::map<int, std::string> open_fds(pid_t pid)
     return fds;
 }
 
-uint64_t soft_fd_limit(pid_t pid)
-{
+uint64_t soft_fd_limit(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
     std::string line;
     while (std::getline(in, line)) {
@@ -69,8 +66,7 @@ uint64_t soft_fd_limit(pid_t pid)
     return 0;
 }
 
-std::string describe_main_thread(pid_t pid)
-{
+std::string describe_main_thread(pid_t pid) {
     const std::string dir = "/proc/" + std::to_string(pid);
     auto read_line = [](const std::string &path) {
         std::ifstream in(path);
@@ -101,8 +97,7 @@ std::string describe_main_thread(pid_t pid)
     return out;
 }
 
-std::string describe_fd_change(const std::map<int, std::string> &before, const std::map<int, std::string> &after)
-{
+std::string describe_fd_change(const std::map<int, std::string> &before, const std::map<int, std::string> &after) {
     std::string out;
     auto add = [&out](char sign, int fd, const std::string &target) {
         if (!out.empty())

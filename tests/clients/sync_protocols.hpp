@@ -20,8 +20,7 @@ namespace sluice::test {
 
 class SyncobjManager {
 public:
-    [[nodiscard]] static bool offered(const Client &client)
-    {
+    [[nodiscard]] static bool offered(const Client &client) {
         return client.find_global("wp_linux_drm_syncobj_manager_v1") != nullptr;
     }
     // Throws when the global is missing.
@@ -51,8 +50,7 @@ void set_release_point(wp_linux_drm_syncobj_surface_v1 *surface, const ImportedT
 
 class ExplicitSyncManager {
 public:
-    [[nodiscard]] static bool offered(const Client &client)
-    {
+    [[nodiscard]] static bool offered(const Client &client) {
         return client.find_global("zwp_linux_explicit_synchronization_v1") != nullptr;
     }
     // Binds version 2 at most. Throws when the global is missing.

@@ -34,17 +34,13 @@ struct ProxyDeleter<wp_linux_drm_syncobj_surface_v1> {
 };
 template <>
 struct ProxyDeleter<zwp_linux_explicit_synchronization_v1> {
-    void operator()(zwp_linux_explicit_synchronization_v1 *p) const
-    {
+    void operator()(zwp_linux_explicit_synchronization_v1 *p) const {
         zwp_linux_explicit_synchronization_v1_destroy(p);
     }
 };
 template <>
 struct ProxyDeleter<zwp_linux_surface_synchronization_v1> {
-    void operator()(zwp_linux_surface_synchronization_v1 *p) const
-    {
-        zwp_linux_surface_synchronization_v1_destroy(p);
-    }
+    void operator()(zwp_linux_surface_synchronization_v1 *p) const { zwp_linux_surface_synchronization_v1_destroy(p); }
 };
 template <>
 struct ProxyDeleter<zwp_linux_buffer_release_v1> {

@@ -28,8 +28,7 @@ using control::JsonValue;
 constexpr int32_t out_w = 640;
 constexpr int32_t out_h = 480;
 
-std::filesystem::path sluicectl_binary()
-{
+std::filesystem::path sluicectl_binary() {
     const char *bin = std::getenv("SLUICECTL_BIN");
     if (bin == nullptr)
         throw std::runtime_error("SLUICECTL_BIN is not set (run through meson test)");
@@ -37,38 +36,31 @@ std::filesystem::path sluicectl_binary()
 }
 
 struct CtlResult {
-    int status = -1;      // wait status
-    std::string out;      // stdout
-    std::string err;      // stderr
+    int status = -1;               // wait status
+    std::string out;               // stdout
+    std::string err;               // stderr
     std::optional<JsonValue> json; // stdout parsed, when it is JSON
 
     [[nodiscard]] int exit_code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-    [[nodiscard]] std::string describe() const
-    {
+    [[nodiscard]] std::string describe() const {
         return "sluicectl " + describe_status(status) + "\nstdout: " + out + "\nstderr: " + err;
     }
     [[nodiscard]] const JsonValue *get(std::string_view key) const { return json ? json->get(key) : nullptr; }
 };
 
-double number(const JsonValue *value)
-{
+double number(const JsonValue *value) {
     return value != nullptr && value->as_number() != nullptr ? *value->as_number() : -1e9;
 }
 
-std::string text(const JsonValue *value)
-{
+std::string text(const JsonValue *value) {
     return value != nullptr && value->as_string() != nullptr ? *value->as_string() : "<none>";
 }
 
-bool flag(const JsonValue *value)
-{
-    return value != nullptr && value->as_bool() != nullptr && *value->as_bool();
-}
+bool flag(const JsonValue *value) { return value != nullptr && value->as_bool() != nullptr && *value->as_bool(); }
 
 class ControlTest : public SluiceTest {
 protected:
-    [[nodiscard]] ServerOptions server_options() const override
-    {
+    [[nodiscard]] ServerOptions server_options() const override {
         ServerOptions options;
         options.mode = "640x480@60";
         options.extra_args = {"--test-server"};
@@ -76,8 +68,7 @@ protected:
     }
 
     // Starts sluicectl with `args`; the caller waits.
-    ChildProcess start_ctl(const std::vector<std::string> &args, const std::string &tag)
-    {
+    ChildProcess start_ctl(const std::vector<std::string> &args, const std::string &tag) {
         std::vector<std::string> argv = {sluicectl_binary().string()};
         argv.insert(argv.end(), args.begin(), args.end());
         ProcessSpec spec;
@@ -88,9 +79,7 @@ protected:
         return ChildProcess(spec);
     }
 
-    CtlResult finish_ctl(ChildProcess &child, const std::string &tag,
-                         std::chrono::milliseconds timeout = 15s)
-    {
+    CtlResult finish_ctl(ChildProcess &child, const std::string &tag, std::chrono::milliseconds timeout = 15s) {
         CtlResult result;
         const auto status = child.wait(timeout);
         if (!status) {
@@ -105,8 +94,7 @@ protected:
         return result;
     }
 
-    CtlResult ctl(const std::vector<std::string> &args)
-    {
+    CtlResult ctl(const std::vector<std::string> &args) {
         const std::string tag = "ctl-" + std::to_string(++calls_);
         ChildProcess child = start_ctl(args, tag);
         return finish_ctl(child, tag);
@@ -118,8 +106,7 @@ protected:
         std::unique_ptr<ShmBuffer> buffer;
         std::unique_ptr<Toplevel> toplevel;
     };
-    Window map_window(const std::string &title, const std::string &app_id, int32_t w, int32_t h, uint32_t colour)
-    {
+    Window map_window(const std::string &title, const std::string &app_id, int32_t w, int32_t h, uint32_t colour) {
         Window window;
         window.client = connect();
         window.buffer = std::make_unique<ShmBuffer>(window.client->shm(), w, h);
@@ -133,8 +120,7 @@ protected:
         return window;
     }
 
-    control::RgbaImage screenshot(const std::vector<std::string> &where)
-    {
+    control::RgbaImage screenshot(const std::vector<std::string> &where) {
         const auto file = scratch_file("shot-" + std::to_string(++calls_) + ".png");
         std::vector<std::string> args = {"screenshot", file.string()};
         args.insert(args.end(), where.begin(), where.end());
@@ -151,8 +137,7 @@ protected:
     int calls_ = 0;
 };
 
-size_t count_argb(const control::RgbaImage &image, const Rect &area, uint32_t argb)
-{
+size_t count_argb(const control::RgbaImage &image, const Rect &area, uint32_t argb) {
     size_t n = 0;
     for (int32_t y = std::max(area.y, 0); y < std::min(area.y + area.height, image.height); ++y) {
         for (int32_t x = std::max(area.x, 0); x < std::min(area.x + area.width, image.width); ++x) {
@@ -164,16 +149,14 @@ size_t count_argb(const control::RgbaImage &image, const Rect &area, uint32_t ar
 
 // --- errors and help -----------------------------------------------------------
 
-TEST_F(ControlTest, HelpListsTheCommands)
-{
+TEST_F(ControlTest, HelpListsTheCommands) {
     const CtlResult r = ctl({"--help"});
     EXPECT_EQ(r.exit_code(), 0) << r.describe();
     for (const char *command : {"windows", "screenshot", "wait-window", "key", "type", "click", "tap", "clock", "sync"})
         EXPECT_NE(r.out.find(command), std::string::npos) << command << " missing from --help:\n" << r.out;
 }
 
-TEST_F(ControlTest, BadCommandsFailWithAReason)
-{
+TEST_F(ControlTest, BadCommandsFailWithAReason) {
     const CtlResult unknown = ctl({"frobnicate"});
     EXPECT_EQ(unknown.exit_code(), 1) << unknown.describe();
     EXPECT_NE(unknown.err.find("unknown command 'frobnicate'"), std::string::npos) << unknown.describe();
@@ -184,8 +167,7 @@ TEST_F(ControlTest, BadCommandsFailWithAReason)
 
     const CtlResult bad_window = ctl({"screenshot", scratch_file("x.png").string(), "window", "title=nobody"});
     EXPECT_EQ(bad_window.exit_code(), 1) << bad_window.describe();
-    EXPECT_NE(bad_window.err.find("no mapped window with title 'nobody'"), std::string::npos)
-        << bad_window.describe();
+    EXPECT_NE(bad_window.err.find("no mapped window with title 'nobody'"), std::string::npos) << bad_window.describe();
 
     const CtlResult step_running = ctl({"clock", "step"});
     EXPECT_EQ(step_running.exit_code(), 1) << step_running.describe();
@@ -205,8 +187,7 @@ TEST_F(ControlTest, BadCommandsFailWithAReason)
 
 // --- listing -------------------------------------------------------------------
 
-TEST_F(ControlTest, ListsClientsSurfacesAndWindows)
-{
+TEST_F(ControlTest, ListsClientsSurfacesAndWindows) {
     Window a = map_window("first window", "org.sluice.first", 200, 100, 0xff2060c0);
     Window b = map_window("second window", "org.sluice.second", 120, 80, 0xffc06020);
 
@@ -266,8 +247,7 @@ TEST_F(ControlTest, ListsClientsSurfacesAndWindows)
 
 // --- waiting -------------------------------------------------------------------
 
-TEST_F(ControlTest, WaitWindowAnswersWhenTheWindowMaps)
-{
+TEST_F(ControlTest, WaitWindowAnswersWhenTheWindowMaps) {
     // Asked first, answered when the window comes: the wait is in sluice.
     ChildProcess waiter = start_ctl({"wait-window", "app-id=org.sluice.late", "10000"}, "wait");
     std::this_thread::sleep_for(300ms);
@@ -285,8 +265,7 @@ TEST_F(ControlTest, WaitWindowAnswersWhenTheWindowMaps)
     EXPECT_TRUE(flag(window->get("mapped")));
 }
 
-TEST_F(ControlTest, WaitWindowAnswersWhenAWindowIsRenamed)
-{
+TEST_F(ControlTest, WaitWindowAnswersWhenAWindowIsRenamed) {
     // No commit follows the new title: the request itself is the news.
     Window window = map_window("before", "org.sluice.renamed", 50, 50, 0xff0000ff);
     ChildProcess waiter = start_ctl({"wait-window", "title=after", "10000"}, "renamed");
@@ -301,8 +280,7 @@ TEST_F(ControlTest, WaitWindowAnswersWhenAWindowIsRenamed)
     EXPECT_LT(std::chrono::steady_clock::now() - renamed, 5s);
 }
 
-TEST_F(ControlTest, WaitWindowTimesOut)
-{
+TEST_F(ControlTest, WaitWindowTimesOut) {
     const auto start = std::chrono::steady_clock::now();
     const CtlResult r = ctl({"wait-window", "title=never", "300"});
     const auto took = std::chrono::steady_clock::now() - start;
@@ -313,8 +291,7 @@ TEST_F(ControlTest, WaitWindowTimesOut)
 
 // --- screenshots -----------------------------------------------------------------
 
-TEST_F(ControlTest, ScreenshotsHoldTheClientsPixels)
-{
+TEST_F(ControlTest, ScreenshotsHoldTheClientsPixels) {
     constexpr uint32_t colour = 0xff3070d0;
     Window window = map_window("painted", "org.sluice.painted", 160, 90, colour);
     const Rect where = centered(out_w, out_h, 160, 90);
@@ -335,8 +312,7 @@ TEST_F(ControlTest, ScreenshotsHoldTheClientsPixels)
     EXPECT_EQ(count_argb(alone, {0, 0, 160, 90}, colour), 160u * 90u);
 }
 
-TEST_F(ControlTest, ScreenshotOfWestonSimpleShm)
-{
+TEST_F(ControlTest, ScreenshotOfWestonSimpleShm) {
     const auto simple_shm = find_in_path("weston-simple-shm");
     if (!simple_shm)
         GTEST_SKIP() << "weston-simple-shm is not installed (Debian package weston)";
@@ -356,8 +332,7 @@ TEST_F(ControlTest, ScreenshotOfWestonSimpleShm)
 
 // --- input ---------------------------------------------------------------------
 
-TEST_F(ControlTest, KeysAndTextReachTheFocusedClient)
-{
+TEST_F(ControlTest, KeysAndTextReachTheFocusedClient) {
     // The keyboard is bound before the window maps: focus enters it then.
     Window window;
     window.client = connect();
@@ -379,14 +354,13 @@ TEST_F(ControlTest, KeysAndTextReachTheFocusedClient)
     r = ctl({"type", "Hi 2"});
     ASSERT_EQ(r.exit_code(), 0) << r.describe();
     // An upper-case letter is typed with Shift held, as a person would.
-    const std::vector<uint32_t> typed = {KEY_A, KEY_LEFTCTRL, KEY_C, KEY_ENTER,
-                                         KEY_LEFTSHIFT, KEY_H, KEY_I, KEY_SPACE, KEY_2};
+    const std::vector<uint32_t> typed = {KEY_A, KEY_LEFTCTRL, KEY_C,     KEY_ENTER, KEY_LEFTSHIFT,
+                                         KEY_H, KEY_I,        KEY_SPACE, KEY_2};
     EXPECT_TRUE(window.client->dispatch_until([&] { return seat.keys_pressed().size() >= typed.size(); }));
     EXPECT_EQ(seat.keys_pressed(), typed);
 }
 
-TEST_F(ControlTest, ClicksFocusAndReachTheWindowUnderThem)
-{
+TEST_F(ControlTest, ClicksFocusAndReachTheWindowUnderThem) {
     Window left = map_window("left", "org.sluice.left", 100, 100, 0xffff0000);
     Window right = map_window("right", "org.sluice.right", 100, 100, 0xff0000ff);
     // The second window cascades 32 px down and right of the first.
@@ -423,37 +397,34 @@ struct TouchLog {
     std::vector<std::string> events;
     uint32_t caps = 0;
 
-    explicit TouchLog(Client &client) : seat(bind_seat(client))
-    {
+    explicit TouchLog(Client &client) : seat(bind_seat(client)) {
         static const wl_seat_listener seat_listener = {
             .capabilities = [](void *data, wl_seat *, uint32_t caps) { static_cast<TouchLog *>(data)->caps = caps; },
             .name = [](void *, wl_seat *, const char *) {},
         };
         wl_seat_add_listener(seat.get(), &seat_listener, this);
     }
-    ~TouchLog()
-    {
+    ~TouchLog() {
         if (touch != nullptr)
             wl_touch_release(touch);
     }
-    bool bind(Client &client)
-    {
+    bool bind(Client &client) {
         if (!client.dispatch_until([this] { return (caps & WL_SEAT_CAPABILITY_TOUCH) != 0; }))
             return false;
         static const wl_touch_listener listener = {
             .down =
                 [](void *data, wl_touch *, uint32_t, uint32_t, wl_surface *, int32_t id, wl_fixed_t x, wl_fixed_t y) {
-                    static_cast<TouchLog *>(data)->events.push_back(
-                        "down " + std::to_string(id) + " " + std::to_string(wl_fixed_to_int(x)) + "," +
-                        std::to_string(wl_fixed_to_int(y)));
+                    static_cast<TouchLog *>(data)->events.push_back("down " + std::to_string(id) + " " +
+                                                                    std::to_string(wl_fixed_to_int(x)) + "," +
+                                                                    std::to_string(wl_fixed_to_int(y)));
                 },
             .up = [](void *data, wl_touch *, uint32_t, uint32_t,
                      int32_t id) { static_cast<TouchLog *>(data)->events.push_back("up " + std::to_string(id)); },
             .motion =
                 [](void *data, wl_touch *, uint32_t, int32_t id, wl_fixed_t x, wl_fixed_t y) {
-                    static_cast<TouchLog *>(data)->events.push_back(
-                        "motion " + std::to_string(id) + " " + std::to_string(wl_fixed_to_int(x)) + "," +
-                        std::to_string(wl_fixed_to_int(y)));
+                    static_cast<TouchLog *>(data)->events.push_back("motion " + std::to_string(id) + " " +
+                                                                    std::to_string(wl_fixed_to_int(x)) + "," +
+                                                                    std::to_string(wl_fixed_to_int(y)));
                 },
             .frame = [](void *, wl_touch *) {},
             .cancel = [](void *, wl_touch *) {},
@@ -466,8 +437,7 @@ struct TouchLog {
     }
 };
 
-TEST_F(ControlTest, TouchesReachTheWindowInSurfaceCoordinates)
-{
+TEST_F(ControlTest, TouchesReachTheWindowInSurfaceCoordinates) {
     Window window = map_window("touchy", "org.sluice.touchy", 200, 200, 0xff808080);
     TouchLog log(*window.client);
     ASSERT_TRUE(log.bind(*window.client)) << "the test server's seat has no touch";
@@ -477,8 +447,7 @@ TEST_F(ControlTest, TouchesReachTheWindowInSurfaceCoordinates)
     ASSERT_EQ(ctl({"touch-down", "3", "title=touchy", "10", "20"}).exit_code(), 0);
     ASSERT_EQ(ctl({"touch-move", "3", "title=touchy", "30", "40"}).exit_code(), 0);
     ASSERT_EQ(ctl({"touch-up", "3"}).exit_code(), 0);
-    const std::vector<std::string> expected = {"down 1000 50,60", "up 1000", "down 3 10,20", "motion 3 30,40",
-                                               "up 3"};
+    const std::vector<std::string> expected = {"down 1000 50,60", "up 1000", "down 3 10,20", "motion 3 30,40", "up 3"};
     EXPECT_TRUE(window.client->dispatch_until([&] { return log.events.size() >= expected.size(); }));
     EXPECT_EQ(log.events, expected);
 }
@@ -490,8 +459,7 @@ struct AxisLog {
     double vertical = 0;
     int frames = 0;
 
-    explicit AxisLog(Client &client) : seat(bind_seat(client))
-    {
+    explicit AxisLog(Client &client) : seat(bind_seat(client)) {
         static const wl_pointer_listener listener = {
             .enter = [](void *, wl_pointer *, uint32_t, wl_surface *, wl_fixed_t, wl_fixed_t) {},
             .leave = [](void *, wl_pointer *, uint32_t, wl_surface *) {},
@@ -513,8 +481,7 @@ struct AxisLog {
     ~AxisLog() { wl_pointer_release(pointer); }
 };
 
-TEST_F(ControlTest, MotionButtonsScrollAndFocus)
-{
+TEST_F(ControlTest, MotionButtonsScrollAndFocus) {
     Window left = map_window("left", "org.sluice.left", 100, 100, 0xffff0000);
     Window right = map_window("right", "org.sluice.right", 100, 100, 0xff0000ff);
     SeatObserver seat(*left.client);
@@ -553,8 +520,7 @@ TEST_F(ControlTest, MotionButtonsScrollAndFocus)
     EXPECT_TRUE(flag((*list)[0].get("focused")));
 }
 
-TEST_F(ControlTest, HelpCommandAndQuit)
-{
+TEST_F(ControlTest, HelpCommandAndQuit) {
     const CtlResult help = ctl({"help"});
     ASSERT_EQ(help.exit_code(), 0) << help.describe();
     EXPECT_NE(text(help.get("commands")).find("wait-window"), std::string::npos) << help.out;
@@ -569,8 +535,7 @@ TEST_F(ControlTest, HelpCommandAndQuit)
 
 // --- the frame clock -------------------------------------------------------------
 
-TEST_F(ControlTest, PausedClockHoldsFrameCallbacksAndStepReleasesOne)
-{
+TEST_F(ControlTest, PausedClockHoldsFrameCallbacksAndStepReleasesOne) {
     Window window = map_window("clocked", "org.sluice.clocked", 64, 64, 0xff102030);
     const CtlResult paused = ctl({"clock", "pause"});
     ASSERT_EQ(paused.exit_code(), 0) << paused.describe();
@@ -617,8 +582,7 @@ TEST_F(ControlTest, PausedClockHoldsFrameCallbacksAndStepReleasesOne)
 
 // --- sync state ------------------------------------------------------------------
 
-TEST_F(ControlTest, SyncReportsTheGateAndEverySurface)
-{
+TEST_F(ControlTest, SyncReportsTheGateAndEverySurface) {
     Window window = map_window("synced", "org.sluice.synced", 32, 32, 0xff000000);
     const CtlResult windows = ctl({"windows"});
     const JsonValue::Array *list = windows.get("windows") ? windows.get("windows")->as_array() : nullptr;
@@ -644,16 +608,14 @@ TEST_F(ControlTest, SyncReportsTheGateAndEverySurface)
 
 // --- log levels ------------------------------------------------------------------
 
-size_t count_of(const std::string &haystack, const std::string &needle)
-{
+size_t count_of(const std::string &haystack, const std::string &needle) {
     size_t n = 0;
     for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1))
         ++n;
     return n;
 }
 
-TEST_F(ControlTest, LogLevelsChangeAtRunTime)
-{
+TEST_F(ControlTest, LogLevelsChangeAtRunTime) {
     const CtlResult help = ctl({"--help"});
     EXPECT_NE(help.out.find("log [LEVEL | CATEGORY=LEVEL...]"), std::string::npos) << help.out;
 
@@ -700,21 +662,18 @@ TEST_F(ControlTest, LogLevelsChangeAtRunTime)
 
 class ExitWhenEmptyTest : public ControlTest {
 protected:
-    [[nodiscard]] ServerOptions server_options() const override
-    {
+    [[nodiscard]] ServerOptions server_options() const override {
         ServerOptions options = ControlTest::server_options();
         options.extra_args.push_back("--exit-when-empty");
         return options;
     }
-    void TearDown() override
-    {
+    void TearDown() override {
         // sluice is gone by design; the fixture's SIGTERM finds nothing.
         SluiceTest::TearDown();
     }
 };
 
-TEST_F(ExitWhenEmptyTest, ExitsCleanlyWhenTheLastClientLeaves)
-{
+TEST_F(ExitWhenEmptyTest, ExitsCleanlyWhenTheLastClientLeaves) {
     // No client yet: sluice waits for one.
     std::this_thread::sleep_for(300ms);
     ASSERT_TRUE(server().running()) << "sluice exited before any client came\n" << server().log();

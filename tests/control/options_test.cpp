@@ -6,8 +6,7 @@
 namespace sluice {
 namespace {
 
-TEST(TestServerOptions, TestServerMeansHeadlessPixmanAndAControlSocket)
-{
+TEST(TestServerOptions, TestServerMeansHeadlessPixmanAndAControlSocket) {
     const ParseResult r = parse_options({"--test-server", "--mode", "800x600@30"});
     ASSERT_TRUE(r.options.has_value()) << r.error;
     EXPECT_TRUE(r.options->test_server);
@@ -19,8 +18,7 @@ TEST(TestServerOptions, TestServerMeansHeadlessPixmanAndAControlSocket)
     EXPECT_EQ(r.options->mode->refresh_mhz, 30000);
 }
 
-TEST(TestServerOptions, RendererAndSocketCanBeChosen)
-{
+TEST(TestServerOptions, RendererAndSocketCanBeChosen) {
     const ParseResult r =
         parse_options({"--test-server", "--renderer", "gles2", "--control-socket=/tmp/x.sock", "--exit-when-empty"});
     ASSERT_TRUE(r.options.has_value()) << r.error;
@@ -29,16 +27,14 @@ TEST(TestServerOptions, RendererAndSocketCanBeChosen)
     EXPECT_TRUE(r.options->exit_when_empty);
 }
 
-TEST(TestServerOptions, ControlSocketWorksInAnyMode)
-{
+TEST(TestServerOptions, ControlSocketWorksInAnyMode) {
     const ParseResult r = parse_options({"--backend", "wayland", "--control-socket"});
     ASSERT_TRUE(r.options.has_value()) << r.error;
     EXPECT_EQ(r.options->control_socket.value_or("unset"), "");
     EXPECT_FALSE(parse_options({}).options->control_socket.has_value()) << "off unless asked for";
 }
 
-TEST(TestServerOptions, MistakesAreOneLineErrors)
-{
+TEST(TestServerOptions, MistakesAreOneLineErrors) {
     const ParseResult other_backend = parse_options({"--test-server", "--backend", "drm"});
     EXPECT_FALSE(other_backend.options.has_value());
     EXPECT_NE(other_backend.error.find("headless"), std::string::npos) << other_backend.error;

@@ -12,8 +12,7 @@
 namespace sluice::control {
 namespace {
 
-TEST(Wire, WordsSurviveQuoting)
-{
+TEST(Wire, WordsSurviveQuoting) {
     const std::vector<std::string> words = {"type", "Hello, \"world\"\\\n\t", "", "plain"};
     std::string error;
     const auto back = split_words(join_words(words), &error);
@@ -21,16 +20,14 @@ TEST(Wire, WordsSurviveQuoting)
     EXPECT_EQ(*back, words);
 }
 
-TEST(Wire, MalformedRequestsAreRefused)
-{
+TEST(Wire, MalformedRequestsAreRefused) {
     std::string error;
     EXPECT_FALSE(split_words("type \"open", &error).has_value());
     EXPECT_NE(error.find("not closed"), std::string::npos);
     EXPECT_FALSE(split_words("type \"a\\q\"", &error).has_value());
 }
 
-TEST(Wire, JsonRoundTrip)
-{
+TEST(Wire, JsonRoundTrip) {
     JsonObject o;
     o.add("s", "line\n\"quoted\" \x01").add("n", -12).add("d", 0.5).add("b", true);
     o.add_raw("a", json_array({"1", "\"two\"", "null"}));
@@ -49,16 +46,14 @@ TEST(Wire, JsonRoundTrip)
     EXPECT_FALSE(parse_json("{\"ok\":true} x", &error).has_value());
 }
 
-TEST(Wire, ErrorReplies)
-{
+TEST(Wire, ErrorReplies) {
     const auto value = parse_json(error_reply("it \"broke\""), nullptr);
     ASSERT_TRUE(value.has_value());
     EXPECT_FALSE(*value->get("ok")->as_bool());
     EXPECT_EQ(*value->get("error")->as_string(), "it \"broke\"");
 }
 
-TEST(Wire, Base64)
-{
+TEST(Wire, Base64) {
     for (size_t n = 0; n < 10; ++n) {
         std::vector<uint8_t> bytes(n);
         for (size_t i = 0; i < n; ++i)
@@ -72,8 +67,7 @@ TEST(Wire, Base64)
     EXPECT_FALSE(base64_decode("T*Fu").has_value());
 }
 
-RgbaImage test_image(int w, int h)
-{
+RgbaImage test_image(int w, int h) {
     RgbaImage image;
     image.width = w;
     image.height = h;
@@ -85,8 +79,7 @@ RgbaImage test_image(int w, int h)
     return image;
 }
 
-TEST(Png, RoundTrip)
-{
+TEST(Png, RoundTrip) {
     const RgbaImage image = test_image(37, 21);
     const auto png = encode_png(image);
     std::string error;
@@ -98,8 +91,7 @@ TEST(Png, RoundTrip)
     EXPECT_EQ(back->argb(1, 0), (uint32_t{187} << 24) | (7u << 16) | (67u << 8) | 127u);
 }
 
-TEST(Png, CorruptionIsDetected)
-{
+TEST(Png, CorruptionIsDetected) {
     auto png = encode_png(test_image(8, 8));
     png[png.size() / 2] ^= 0x55;
     std::string error;
@@ -108,15 +100,14 @@ TEST(Png, CorruptionIsDetected)
     EXPECT_FALSE(decode_png(std::vector<uint8_t>{1, 2, 3}, &error).has_value());
 }
 
-TEST(Png, LibpngAcceptsIt)
-{
+TEST(Png, LibpngAcceptsIt) {
     const char *pngfix = std::getenv("PNGFIX");
     if (pngfix == nullptr || *pngfix == '\0')
         GTEST_SKIP() << "pngfix (Debian package libpng-tools) is not installed";
     const std::string path = testing::TempDir() + "sluice-png-test.png";
     const auto png = encode_png(test_image(64, 48));
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char *>(png.data()),
-                                                static_cast<std::streamsize>(png.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char *>(png.data()), static_cast<std::streamsize>(png.size()));
     // pngfix exits 0 for a PNG that libpng reads without complaint.
     const std::string command = std::string(pngfix) + " -q " + path;
     EXPECT_EQ(std::system(command.c_str()), 0) << command;

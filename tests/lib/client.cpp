@@ -12,8 +12,7 @@
 
 namespace sluice::test {
 
-std::ostream &operator<<(std::ostream &os, const ProtocolError &e)
-{
+std::ostream &operator<<(std::ostream &os, const ProtocolError &e) {
     return os << e.interface << "@" << e.object_id << " error " << e.code;
 }
 
@@ -21,38 +20,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::chrono::milliseconds remaining(Clock::time_point deadline)
-{
+std::chrono::milliseconds remaining(Clock::time_point deadline) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     return std::max(left, std::chrono::milliseconds{0});
 }
 
-void shm_format(void *data, wl_shm *, uint32_t format)
-{
+void shm_format(void *data, wl_shm *, uint32_t format) {
     static_cast<std::vector<uint32_t> *>(data)->push_back(format);
 }
 const wl_shm_listener shm_listener = {.format = shm_format};
 
-void wm_base_ping(void *, xdg_wm_base *wm_base, uint32_t serial)
-{
+void wm_base_ping(void *, xdg_wm_base *wm_base, uint32_t serial) {
     // Answer pings so that a compositor that checks liveness never treats
     // a test client as unresponsive.
     xdg_wm_base_pong(wm_base, serial);
 }
 const xdg_wm_base_listener wm_base_listener = {.ping = wm_base_ping};
 
-void presentation_clock_id(void *data, wp_presentation *, uint32_t clk_id)
-{
+void presentation_clock_id(void *data, wp_presentation *, uint32_t clk_id) {
     *static_cast<clockid_t *>(data) = static_cast<clockid_t>(clk_id);
 }
 const wp_presentation_listener presentation_listener = {.clock_id = presentation_clock_id};
 
-void output_geometry(void *, wl_output *, int32_t, int32_t, int32_t, int32_t, int32_t, const char *,
-                     const char *, int32_t)
-{
-}
-void output_mode(void *data, wl_output *, uint32_t flags, int32_t width, int32_t height, int32_t refresh)
-{
+void output_geometry(void *, wl_output *, int32_t, int32_t, int32_t, int32_t, int32_t, const char *, const char *,
+                     int32_t) {}
+void output_mode(void *data, wl_output *, uint32_t flags, int32_t width, int32_t height, int32_t refresh) {
     if (!(flags & WL_OUTPUT_MODE_CURRENT))
         return;
     auto *o = static_cast<Output *>(data);
@@ -73,16 +65,14 @@ const wl_output_listener output_listener = {
     .description = output_description,
 };
 
-void xdg_output_logical_position(void *data, zxdg_output_v1 *, int32_t x, int32_t y)
-{
+void xdg_output_logical_position(void *data, zxdg_output_v1 *, int32_t x, int32_t y) {
     auto *o = static_cast<Output *>(data);
     Rect r = o->logical.value_or(Rect{});
     r.x = x;
     r.y = y;
     o->logical = r;
 }
-void xdg_output_logical_size(void *data, zxdg_output_v1 *, int32_t width, int32_t height)
-{
+void xdg_output_logical_size(void *data, zxdg_output_v1 *, int32_t width, int32_t height) {
     auto *o = static_cast<Output *>(data);
     Rect r = o->logical.value_or(Rect{});
     r.width = width;
@@ -105,9 +95,7 @@ const wl_callback_listener sync_listener = {.done = sync_done};
 
 } // namespace
 
-void Client::handle_global(void *data, wl_registry *, uint32_t name, const char *interface,
-                           uint32_t version)
-{
+void Client::handle_global(void *data, wl_registry *, uint32_t name, const char *interface, uint32_t version) {
     auto *self = static_cast<Client *>(data);
     self->globals_.push_back({name, interface, version});
     // Outputs are bound as they appear so that hot-plugged ones show up too.
@@ -115,35 +103,30 @@ void Client::handle_global(void *data, wl_registry *, uint32_t name, const char 
         self->bind_output(self->globals_.back());
 }
 
-void Client::handle_global_remove(void *data, wl_registry *, uint32_t name)
-{
+void Client::handle_global_remove(void *data, wl_registry *, uint32_t name) {
     auto *self = static_cast<Client *>(data);
     std::erase_if(self->globals_, [name](const Global &g) { return g.name == name; });
     std::erase_if(self->outputs_, [name](const std::unique_ptr<Output> &o) { return o->global_name == name; });
 }
 
-void Client::bind_output(const Global &global)
-{
+void Client::bind_output(const Global &global) {
     auto output = std::make_unique<Output>();
     output->global_name = global.name;
     const uint32_t version = std::min<uint32_t>(global.version, 4);
-    output->proxy.reset(static_cast<wl_output *>(
-        wl_registry_bind(registry_.get(), global.name, &wl_output_interface, version)));
+    output->proxy.reset(
+        static_cast<wl_output *>(wl_registry_bind(registry_.get(), global.name, &wl_output_interface, version)));
     wl_output_add_listener(output->proxy.get(), &output_listener, output.get());
     if (xdg_output_manager_)
         watch_layout(*output);
     outputs_.push_back(std::move(output));
 }
 
-void Client::watch_layout(Output &output)
-{
+void Client::watch_layout(Output &output) {
     output.xdg_output.reset(zxdg_output_manager_v1_get_xdg_output(xdg_output_manager_.get(), output.proxy.get()));
     zxdg_output_v1_add_listener(output.xdg_output.get(), &xdg_output_listener, &output);
 }
 
-Client::Client(const std::string &socket_name, std::chrono::milliseconds timeout)
-    : socket_name_(socket_name)
-{
+Client::Client(const std::string &socket_name, std::chrono::milliseconds timeout) : socket_name_(socket_name) {
     // Function-local so that it may name the private static handlers.
     static const wl_registry_listener registry_listener = {
         .global = &Client::handle_global,
@@ -152,8 +135,7 @@ Client::Client(const std::string &socket_name, std::chrono::milliseconds timeout
 
     display_.reset(wl_display_connect(socket_name.c_str()));
     if (!display_)
-        throw std::runtime_error("cannot connect to Wayland socket '" + socket_name +
-                                 "': " + std::strerror(errno));
+        throw std::runtime_error("cannot connect to Wayland socket '" + socket_name + "': " + std::strerror(errno));
     registry_.reset(wl_display_get_registry(display()));
     wl_registry_add_listener(registry_.get(), &registry_listener, this);
     if (!roundtrip(timeout))
@@ -188,8 +170,7 @@ Client::Client(const std::string &socket_name, std::chrono::milliseconds timeout
 
 Client::~Client() = default;
 
-const Global *Client::find_global(std::string_view interface, size_t nth) const
-{
+const Global *Client::find_global(std::string_view interface, size_t nth) const {
     for (const Global &g : globals_) {
         if (g.interface == interface && nth-- == 0)
             return &g;
@@ -197,25 +178,22 @@ const Global *Client::find_global(std::string_view interface, size_t nth) const
     return nullptr;
 }
 
-void *Client::bind_raw(const wl_interface *interface, uint32_t max_version, size_t nth)
-{
+void *Client::bind_raw(const wl_interface *interface, uint32_t max_version, size_t nth) {
     const Global *g = find_global(interface->name, nth);
     if (!g)
-        throw std::runtime_error(std::string("compositor has no global ") + interface->name +
-                                 " #" + std::to_string(nth));
+        throw std::runtime_error(std::string("compositor has no global ") + interface->name + " #" +
+                                 std::to_string(nth));
     return wl_registry_bind(registry_.get(), g->name, interface, std::min(g->version, max_version));
 }
 
-Output &Client::output(size_t index) const
-{
+Output &Client::output(size_t index) const {
     if (index >= outputs_.size())
-        throw std::out_of_range("client sees " + std::to_string(outputs_.size()) +
-                                " outputs, wanted #" + std::to_string(index));
+        throw std::out_of_range("client sees " + std::to_string(outputs_.size()) + " outputs, wanted #" +
+                                std::to_string(index));
     return *outputs_[index];
 }
 
-bool Client::flush()
-{
+bool Client::flush() {
     // EAGAIN only means the socket buffer is full; the next poll waits for
     // room. EPIPE is left for the read side, which still has to collect the
     // error event the compositor sent before it hung up.
@@ -224,8 +202,7 @@ bool Client::flush()
     return error() == 0;
 }
 
-bool Client::dispatch_once(std::chrono::milliseconds timeout)
-{
+bool Client::dispatch_once(std::chrono::milliseconds timeout) {
     wl_display *d = display();
     if (wl_display_get_error(d))
         return false;
@@ -260,8 +237,7 @@ bool Client::dispatch_once(std::chrono::milliseconds timeout)
     return wl_display_dispatch_pending(d) >= 0;
 }
 
-bool Client::dispatch_until(const std::function<bool()> &done, std::chrono::milliseconds timeout)
-{
+bool Client::dispatch_until(const std::function<bool()> &done, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
         if (done())
@@ -275,23 +251,20 @@ bool Client::dispatch_until(const std::function<bool()> &done, std::chrono::mill
     }
 }
 
-bool Client::roundtrip(std::chrono::milliseconds timeout)
-{
+bool Client::roundtrip(std::chrono::milliseconds timeout) {
     bool done = false;
     Proxy<wl_callback> callback(wl_display_sync(display()));
     wl_callback_add_listener(callback.get(), &sync_listener, &done);
     return dispatch_until([&done] { return done; }, timeout);
 }
 
-bool Client::wait_for_error(std::chrono::milliseconds timeout)
-{
+bool Client::wait_for_error(std::chrono::milliseconds timeout) {
     return dispatch_until([this] { return error() != 0; }, timeout);
 }
 
 int Client::error() const { return wl_display_get_error(display()); }
 
-std::optional<ProtocolError> Client::protocol_error() const
-{
+std::optional<ProtocolError> Client::protocol_error() const {
     if (error() != EPROTO)
         return std::nullopt;
     const wl_interface *interface = nullptr;
@@ -302,8 +275,7 @@ std::optional<ProtocolError> Client::protocol_error() const
     return ProtocolError{interface ? interface->name : "(destroyed object)", id, code};
 }
 
-std::string Client::describe_error() const
-{
+std::string Client::describe_error() const {
     if (const auto perr = protocol_error()) {
         std::ostringstream text;
         text << "protocol error: " << *perr;
@@ -314,8 +286,7 @@ std::string Client::describe_error() const
     return "connection healthy";
 }
 
-void Client::destroy_wm_base()
-{
+void Client::destroy_wm_base() {
     // Send the destructor request but keep the proxy: if the compositor
     // answers with a protocol error, libwayland can only name the interface
     // of an object that still exists on this side.
@@ -324,9 +295,6 @@ void Client::destroy_wm_base()
     flush();
 }
 
-void Client::sever()
-{
-    ::shutdown(wl_display_get_fd(display()), SHUT_RDWR);
-}
+void Client::sever() { ::shutdown(wl_display_get_fd(display()), SHUT_RDWR); }
 
 } // namespace sluice::test

@@ -42,10 +42,10 @@ struct Global {
 struct Output {
     Proxy<wl_output> proxy;
     uint32_t global_name = 0;
-    int32_t width = 0, height = 0;  // current mode, pixels
-    int32_t refresh_mhz = 0;        // current mode
+    int32_t width = 0, height = 0; // current mode, pixels
+    int32_t refresh_mhz = 0;       // current mode
     int32_t scale = 1;
-    std::string name;               // wl_output v4
+    std::string name; // wl_output v4
     bool done = false;
     // Where the output sits in the layout. wl_output.geometry's x/y are
     // always 0 from wlroots 0.15, so this comes from xdg-output; it stays
@@ -60,8 +60,7 @@ public:
     // $XDG_RUNTIME_DIR, or an absolute path) and binds the common globals.
     // Throws std::runtime_error if the connection or the initial roundtrips
     // fail.
-    explicit Client(const std::string &socket_name,
-                    std::chrono::milliseconds timeout = default_timeout);
+    explicit Client(const std::string &socket_name, std::chrono::milliseconds timeout = default_timeout);
     ~Client();
 
     Client(const Client &) = delete;
@@ -79,8 +78,7 @@ public:
     // Throws std::runtime_error if there is no such global.
     void *bind_raw(const wl_interface *interface, uint32_t max_version, size_t nth = 0);
     template <typename T>
-    Proxy<T> bind(const wl_interface *interface, uint32_t max_version, size_t nth = 0)
-    {
+    Proxy<T> bind(const wl_interface *interface, uint32_t max_version, size_t nth = 0) {
         return Proxy<T>(static_cast<T *>(bind_raw(interface, max_version, nth)));
     }
 
@@ -110,8 +108,7 @@ public:
     // Waits up to `timeout` for events and dispatches what arrived.
     bool dispatch_once(std::chrono::milliseconds timeout);
     // Dispatches until `done()` is true, checking it before each wait.
-    bool dispatch_until(const std::function<bool()> &done,
-                        std::chrono::milliseconds timeout = default_timeout);
+    bool dispatch_until(const std::function<bool()> &done, std::chrono::milliseconds timeout = default_timeout);
     // wl_display.sync and wait for its callback: every request sent before
     // has been processed by the compositor when this returns true.
     bool roundtrip(std::chrono::milliseconds timeout = default_timeout);
@@ -135,8 +132,8 @@ public:
     void sever();
 
 private:
-    static void handle_global(void *data, wl_registry *registry, uint32_t name,
-                              const char *interface, uint32_t version);
+    static void handle_global(void *data, wl_registry *registry, uint32_t name, const char *interface,
+                              uint32_t version);
     static void handle_global_remove(void *data, wl_registry *registry, uint32_t name);
     void bind_output(const Global &global);
     void watch_layout(Output &output);

@@ -146,9 +146,10 @@ DataSource::DataSource(wl_data_device_manager *manager, std::map<std::string, st
 bool DataOffer::offers(const std::string &mime) const { return contains(mime_types, mime); }
 
 const wl_data_offer_listener DataDevice::offer_listener = {
-    .offer = [](void *data, wl_data_offer *, const char *mime) { static_cast<DataOffer *>(data)->mime_types.emplace_back(mime); },
-    .source_actions =
-        [](void *data, wl_data_offer *, uint32_t actions) { static_cast<DataOffer *>(data)->source_actions = actions; },
+    .offer = [](void *data, wl_data_offer *,
+                const char *mime) { static_cast<DataOffer *>(data)->mime_types.emplace_back(mime); },
+    .source_actions = [](void *data, wl_data_offer *,
+                         uint32_t actions) { static_cast<DataOffer *>(data)->source_actions = actions; },
     .action = [](void *data, wl_data_offer *, uint32_t action) { static_cast<DataOffer *>(data)->action = action; },
 };
 
@@ -179,7 +180,8 @@ const wl_data_device_listener DataDevice::device_listener = {
             self->drag_surface_ = nullptr;
             ++self->leaves_;
         },
-    .motion = [](void *data, wl_data_device *, uint32_t, wl_fixed_t, wl_fixed_t) { ++static_cast<DataDevice *>(data)->motions_; },
+    .motion = [](void *data, wl_data_device *, uint32_t, wl_fixed_t,
+                 wl_fixed_t) { ++static_cast<DataDevice *>(data)->motions_; },
     .drop =
         [](void *data, wl_data_device *) {
             auto *self = static_cast<DataDevice *>(data);
@@ -246,10 +248,8 @@ PrimarySource::PrimarySource(zwp_primary_selection_device_manager_v1 *manager,
 bool PrimaryOffer::offers(const std::string &mime) const { return contains(mime_types, mime); }
 
 const zwp_primary_selection_offer_v1_listener PrimaryDevice::offer_listener = {
-    .offer =
-        [](void *data, zwp_primary_selection_offer_v1 *, const char *mime) {
-            static_cast<PrimaryOffer *>(data)->mime_types.emplace_back(mime);
-        },
+    .offer = [](void *data, zwp_primary_selection_offer_v1 *,
+                const char *mime) { static_cast<PrimaryOffer *>(data)->mime_types.emplace_back(mime); },
 };
 
 const zwp_primary_selection_device_v1_listener PrimaryDevice::device_listener = {
@@ -299,9 +299,8 @@ std::optional<std::string> receive(Client &receiver, wl_data_offer *offer, const
     return read_to_eof(std::move(read_end), receiver, others, timeout);
 }
 
-std::optional<std::string> receive(Client &receiver, zwp_primary_selection_offer_v1 *offer,
-                                   const std::string &mime, std::initializer_list<Client *> others,
-                                   std::chrono::milliseconds timeout) {
+std::optional<std::string> receive(Client &receiver, zwp_primary_selection_offer_v1 *offer, const std::string &mime,
+                                   std::initializer_list<Client *> others, std::chrono::milliseconds timeout) {
     UniqueFd read_end, write_end;
     if (!make_pipe(read_end, write_end)) {
         return std::nullopt;

@@ -20,10 +20,10 @@
 
 namespace sluice::test {
 
-#define SLUICE_TEST_DATA_PROXY_DELETER(type, destroy_fn)                       \
-    template <>                                                                \
-    struct ProxyDeleter<type> {                                                \
-        void operator()(type *p) const { destroy_fn(p); }                      \
+#define SLUICE_TEST_DATA_PROXY_DELETER(type, destroy_fn)  \
+    template <>                                           \
+    struct ProxyDeleter<type> {                           \
+        void operator()(type *p) const { destroy_fn(p); } \
     }
 
 // wl_data_device_manager has no destructor request: it is only forgotten.
@@ -60,7 +60,7 @@ struct SourceLog {
     bool cancelled = false;
     // Drag and drop only.
     std::vector<std::optional<std::string>> targets; // wl_data_source.target
-    std::optional<uint32_t> action;                   // last wl_data_source.action
+    std::optional<uint32_t> action;                  // last wl_data_source.action
     bool drop_performed = false;
     bool finished = false;
     // Every event but `send`, in order: "target", "action", "cancelled",
@@ -74,8 +74,7 @@ class DataSource {
 public:
     // `dnd_actions` (wl_data_device_manager.dnd_action bits) are set when
     // non-zero; a drag source needs them, a selection source must not.
-    DataSource(wl_data_device_manager *manager, std::map<std::string, std::string> payloads,
-               uint32_t dnd_actions = 0);
+    DataSource(wl_data_device_manager *manager, std::map<std::string, std::string> payloads, uint32_t dnd_actions = 0);
 
     DataSource(const DataSource &) = delete;
     DataSource &operator=(const DataSource &) = delete;
@@ -212,8 +211,8 @@ private:
 std::optional<std::string> receive(Client &receiver, wl_data_offer *offer, const std::string &mime,
                                    std::initializer_list<Client *> others,
                                    std::chrono::milliseconds timeout = default_timeout);
-std::optional<std::string> receive(Client &receiver, zwp_primary_selection_offer_v1 *offer,
-                                   const std::string &mime, std::initializer_list<Client *> others,
+std::optional<std::string> receive(Client &receiver, zwp_primary_selection_offer_v1 *offer, const std::string &mime,
+                                   std::initializer_list<Client *> others,
                                    std::chrono::milliseconds timeout = default_timeout);
 
 } // namespace sluice::test

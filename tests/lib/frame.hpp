@@ -66,9 +66,8 @@ public:
 
 private:
     static void handle_sync_output(void *data, struct wp_presentation_feedback *, wl_output *output);
-    static void handle_presented(void *data, struct wp_presentation_feedback *, uint32_t tv_sec_hi,
-                                 uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh,
-                                 uint32_t seq_hi, uint32_t seq_lo, uint32_t flags);
+    static void handle_presented(void *data, struct wp_presentation_feedback *, uint32_t tv_sec_hi, uint32_t tv_sec_lo,
+                                 uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi, uint32_t seq_lo, uint32_t flags);
     static void handle_discarded(void *data, struct wp_presentation_feedback *);
 
     Proxy<struct wp_presentation_feedback> feedback_;

@@ -21,8 +21,7 @@ struct Rect {
     int32_t height = 0;
 
     [[nodiscard]] bool empty() const { return width <= 0 || height <= 0; }
-    [[nodiscard]] bool contains(int32_t px, int32_t py) const
-    {
+    [[nodiscard]] bool contains(int32_t px, int32_t py) const {
         return px >= x && py >= y && px < x + width && py < y + height;
     }
     [[nodiscard]] Rect intersect(const Rect &other) const;
@@ -42,8 +41,8 @@ public:
     // `data` holds `height` rows of `stride` bytes in a 32-bit wl_shm format.
     // y_invert means row 0 of the data is the bottom row of the picture.
     // Throws std::invalid_argument for formats it does not know.
-    static Image from_shm(const void *data, int32_t width, int32_t height, int32_t stride,
-                          uint32_t wl_shm_format, bool y_invert);
+    static Image from_shm(const void *data, int32_t width, int32_t height, int32_t stride, uint32_t wl_shm_format,
+                          bool y_invert);
 
     // Binary PPM (P6, maxval 255), the format grim writes with -t ppm.
     static Image from_ppm(std::string_view bytes);

@@ -11,20 +11,16 @@
 namespace sluice::test {
 namespace {
 
-TEST(Image, NormalisesByteOrdersToArgb)
-{
+TEST(Image, NormalisesByteOrdersToArgb) {
     // One pixel, R=0x11 G=0x22 B=0x33 A=0x80, in each layout.
     const struct {
         uint32_t format;
         uint32_t word;
         uint32_t expected;
     } cases[] = {
-        {WL_SHM_FORMAT_ARGB8888, 0x80112233, 0x80112233},
-        {WL_SHM_FORMAT_XRGB8888, 0x00112233, 0xff112233},
-        {WL_SHM_FORMAT_ABGR8888, 0x80332211, 0x80112233},
-        {WL_SHM_FORMAT_XBGR8888, 0x12332211, 0xff112233},
-        {WL_SHM_FORMAT_RGBA8888, 0x11223380, 0x80112233},
-        {WL_SHM_FORMAT_BGRX8888, 0x332211aa, 0xff112233},
+        {WL_SHM_FORMAT_ARGB8888, 0x80112233, 0x80112233}, {WL_SHM_FORMAT_XRGB8888, 0x00112233, 0xff112233},
+        {WL_SHM_FORMAT_ABGR8888, 0x80332211, 0x80112233}, {WL_SHM_FORMAT_XBGR8888, 0x12332211, 0xff112233},
+        {WL_SHM_FORMAT_RGBA8888, 0x11223380, 0x80112233}, {WL_SHM_FORMAT_BGRX8888, 0x332211aa, 0xff112233},
     };
     for (const auto &c : cases) {
         const Image image = Image::from_shm(&c.word, 1, 1, 4, c.format, false);
@@ -35,8 +31,7 @@ TEST(Image, NormalisesByteOrdersToArgb)
     EXPECT_THROW(Image::from_shm(&word, 1, 1, 4, WL_SHM_FORMAT_RGB565, false), std::invalid_argument);
 }
 
-TEST(Image, HonoursStrideAndYInvert)
-{
+TEST(Image, HonoursStrideAndYInvert) {
     // 2x2 picture with a padded stride of 3 pixels; rows stored bottom-up.
     const uint32_t data[] = {
         0xff000003, 0xff000004, 0xdeadbeef, // bottom row
@@ -50,8 +45,7 @@ TEST(Image, HonoursStrideAndYInvert)
     EXPECT_THROW((void)image.pixel(2, 0), std::out_of_range);
 }
 
-TEST(Image, ParsesBinaryPpmWithComments)
-{
+TEST(Image, ParsesBinaryPpmWithComments) {
     std::string ppm = "P6\n# made by a test\n2 1\n255\n";
     ppm += std::string("\x10\x20\x30\xff\x00\x7f", 6);
     const Image image = Image::from_ppm(ppm);
@@ -62,8 +56,7 @@ TEST(Image, ParsesBinaryPpmWithComments)
     EXPECT_THROW(Image::from_ppm("P6\n2 1\n255\nabc"), std::invalid_argument);
 }
 
-TEST(Image, FindsRegionsAndExplainsMismatches)
-{
+TEST(Image, FindsRegionsAndExplainsMismatches) {
     Image image(10, 8, 0xff000000);
     for (int y = 2; y < 5; ++y)
         for (int x = 3; x < 7; ++x)

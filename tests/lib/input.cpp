@@ -30,8 +30,8 @@ UniqueFd keymap_fd(xkb_keymap *keymap, uint32_t &size) {
 } // namespace
 
 VirtualKeyboard::VirtualKeyboard(Client &client) : client_(client), seat_(bind_seat(client)) {
-    manager_ = static_cast<zwp_virtual_keyboard_manager_v1 *>(
-        client.bind_raw(&zwp_virtual_keyboard_manager_v1_interface, 1));
+    manager_ =
+        static_cast<zwp_virtual_keyboard_manager_v1 *>(client.bind_raw(&zwp_virtual_keyboard_manager_v1_interface, 1));
     keyboard_ = zwp_virtual_keyboard_manager_v1_create_virtual_keyboard(manager_, seat_.get());
     context_ = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
     xkb_rule_names names{"evdev", "pc105", "us", "", ""};
@@ -84,8 +84,8 @@ void VirtualKeyboard::tap(uint32_t key, std::initializer_list<uint32_t> modifier
 
 VirtualPointer::VirtualPointer(Client &client, uint32_t layout_width, uint32_t layout_height)
     : client_(client), seat_(bind_seat(client)), width_(layout_width), height_(layout_height) {
-    manager_ = static_cast<zwlr_virtual_pointer_manager_v1 *>(
-        client.bind_raw(&zwlr_virtual_pointer_manager_v1_interface, 1));
+    manager_ =
+        static_cast<zwlr_virtual_pointer_manager_v1 *>(client.bind_raw(&zwlr_virtual_pointer_manager_v1_interface, 1));
     pointer_ = zwlr_virtual_pointer_manager_v1_create_virtual_pointer(manager_, seat_.get());
     client_.roundtrip();
 }
@@ -120,7 +120,8 @@ void VirtualPointer::click(uint32_t button) {
 }
 
 const wl_seat_listener SeatObserver::seat_listener = {
-    .capabilities = [](void *data, wl_seat *, uint32_t caps) { static_cast<SeatObserver *>(data)->capabilities_ = caps; },
+    .capabilities = [](void *data, wl_seat *,
+                       uint32_t caps) { static_cast<SeatObserver *>(data)->capabilities_ = caps; },
     .name = [](void *, wl_seat *, const char *) {},
 };
 

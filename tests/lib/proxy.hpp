@@ -25,10 +25,10 @@ namespace sluice::test {
 template <typename T>
 struct ProxyDeleter;
 
-#define SLUICE_TEST_PROXY_DELETER(type, destroy_fn)                            \
-    template <>                                                                \
-    struct ProxyDeleter<type> {                                                \
-        void operator()(type *p) const { destroy_fn(p); }                      \
+#define SLUICE_TEST_PROXY_DELETER(type, destroy_fn)       \
+    template <>                                           \
+    struct ProxyDeleter<type> {                           \
+        void operator()(type *p) const { destroy_fn(p); } \
     }
 
 SLUICE_TEST_PROXY_DELETER(wl_registry, wl_registry_destroy);
@@ -61,8 +61,7 @@ SLUICE_TEST_PROXY_DELETER(zxdg_output_v1, zxdg_output_v1_destroy);
 // on; older bindings can only be forgotten locally.
 template <>
 struct ProxyDeleter<wl_output> {
-    void operator()(wl_output *p) const
-    {
+    void operator()(wl_output *p) const {
         if (wl_output_get_version(p) >= WL_OUTPUT_RELEASE_SINCE_VERSION)
             wl_output_release(p);
         else
@@ -72,8 +71,7 @@ struct ProxyDeleter<wl_output> {
 
 template <>
 struct ProxyDeleter<wl_seat> {
-    void operator()(wl_seat *p) const
-    {
+    void operator()(wl_seat *p) const {
         if (wl_seat_get_version(p) >= WL_SEAT_RELEASE_SINCE_VERSION)
             wl_seat_release(p);
         else

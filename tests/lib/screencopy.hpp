@@ -13,8 +13,7 @@ namespace sluice::test {
 // format the compositor asks for and its y_invert flag. Throws
 // std::runtime_error (with the reason: no screencopy global, `failed`,
 // timeout, protocol error) when no picture comes back.
-Image capture_output(Client &client, wl_output *output,
-                     std::chrono::milliseconds timeout = default_timeout);
+Image capture_output(Client &client, wl_output *output, std::chrono::milliseconds timeout = default_timeout);
 
 struct CaptureUntil {
     bool matched = false;
@@ -23,8 +22,7 @@ struct CaptureUntil {
 
 // Captures repeatedly until `done(image)` holds or `timeout` runs out. For
 // content that another process draws at a moment the test cannot know.
-CaptureUntil capture_until(Client &client, wl_output *output,
-                           const std::function<bool(const Image &)> &done,
+CaptureUntil capture_until(Client &client, wl_output *output, const std::function<bool(const Image &)> &done,
                            std::chrono::milliseconds timeout = default_timeout);
 
 } // namespace sluice::test

@@ -12,8 +12,7 @@
 namespace sluice::test {
 
 ShmBuffer::ShmBuffer(wl_shm *shm, int32_t width, int32_t height, uint32_t format, int32_t stride)
-    : width_(width), height_(height), stride_(stride ? stride : width * 4), format_(format)
-{
+    : width_(width), height_(height), stride_(stride ? stride : width * 4), format_(format) {
     if (width <= 0 || height <= 0 || stride_ < width * 4)
         throw std::invalid_argument("bad shm buffer geometry");
     size_ = static_cast<size_t>(stride_) * static_cast<size_t>(height_);
@@ -41,15 +40,13 @@ ShmBuffer::ShmBuffer(wl_shm *shm, int32_t width, int32_t height, uint32_t format
     wl_buffer_add_listener(buffer_.get(), &listener, this);
 }
 
-ShmBuffer::~ShmBuffer()
-{
+ShmBuffer::~ShmBuffer() {
     buffer_.reset();
     if (data_)
         munmap(data_, size_);
 }
 
-void ShmBuffer::handle_release(void *data, wl_buffer *)
-{
+void ShmBuffer::handle_release(void *data, wl_buffer *) {
     auto *self = static_cast<ShmBuffer *>(data);
     self->busy_ = false;
     ++self->releases_;
@@ -57,8 +54,7 @@ void ShmBuffer::handle_release(void *data, wl_buffer *)
 
 void ShmBuffer::fill(uint32_t argb) { fill_rect({0, 0, width_, height_}, argb); }
 
-void ShmBuffer::fill_rect(const Rect &area, uint32_t argb)
-{
+void ShmBuffer::fill_rect(const Rect &area, uint32_t argb) {
     const Rect r = area.intersect({0, 0, width_, height_});
     auto *bytes = static_cast<unsigned char *>(data_);
     for (int32_t y = r.y; y < r.y + r.height; ++y) {
@@ -68,8 +64,7 @@ void ShmBuffer::fill_rect(const Rect &area, uint32_t argb)
     }
 }
 
-uint32_t ShmBuffer::pattern_pixel(int32_t x, int32_t y, uint32_t seed)
-{
+uint32_t ShmBuffer::pattern_pixel(int32_t x, int32_t y, uint32_t seed) {
     // Opaque; each channel moves with a different coordinate mix.
     const auto ux = static_cast<uint32_t>(x), uy = static_cast<uint32_t>(y);
     const uint32_t r = (ux * 7 + seed) & 0xff;
@@ -78,8 +73,7 @@ uint32_t ShmBuffer::pattern_pixel(int32_t x, int32_t y, uint32_t seed)
     return 0xff000000u | (r << 16) | (g << 8) | b;
 }
 
-void ShmBuffer::fill_pattern(uint32_t seed)
-{
+void ShmBuffer::fill_pattern(uint32_t seed) {
     auto *bytes = static_cast<unsigned char *>(data_);
     for (int32_t y = 0; y < height_; ++y) {
         auto *row = reinterpret_cast<uint32_t *>(bytes + static_cast<size_t>(y) * static_cast<size_t>(stride_));
@@ -88,9 +82,6 @@ void ShmBuffer::fill_pattern(uint32_t seed)
     }
 }
 
-Image ShmBuffer::contents() const
-{
-    return Image::from_shm(data_, width_, height_, stride_, format_, false);
-}
+Image ShmBuffer::contents() const { return Image::from_shm(data_, width_, height_, stride_, format_, false); }
 
 } // namespace sluice::test

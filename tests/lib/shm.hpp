@@ -14,8 +14,7 @@ public:
     // 32-bit formats only (ARGB8888, XRGB8888 and their byte-order
     // variants); stride 0 means tightly packed. Throws std::runtime_error
     // if the memfd cannot be made.
-    ShmBuffer(wl_shm *shm, int32_t width, int32_t height,
-              uint32_t format = WL_SHM_FORMAT_ARGB8888, int32_t stride = 0);
+    ShmBuffer(wl_shm *shm, int32_t width, int32_t height, uint32_t format = WL_SHM_FORMAT_ARGB8888, int32_t stride = 0);
     ~ShmBuffer();
 
     // The release listener points at this object.

@@ -95,8 +95,7 @@ public:
     [[nodiscard]] bool close_requested() const { return close_requested_; }
 
 private:
-    static void handle_configure(void *data, xdg_toplevel *toplevel, int32_t width,
-                                 int32_t height, wl_array *states);
+    static void handle_configure(void *data, xdg_toplevel *toplevel, int32_t width, int32_t height, wl_array *states);
     static void handle_close(void *data, xdg_toplevel *toplevel);
 
     Proxy<xdg_toplevel> toplevel_;
@@ -140,8 +139,7 @@ public:
     bool map(ShmBuffer &buffer, std::chrono::milliseconds timeout = default_timeout);
 
 private:
-    static void handle_configure(void *data, xdg_popup *popup, int32_t x, int32_t y, int32_t width,
-                                 int32_t height);
+    static void handle_configure(void *data, xdg_popup *popup, int32_t x, int32_t y, int32_t width, int32_t height);
     static void handle_done(void *data, xdg_popup *popup);
     static void handle_repositioned(void *data, xdg_popup *popup, uint32_t token);
 

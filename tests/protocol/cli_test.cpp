@@ -28,8 +28,7 @@ struct CliRun {
     std::string err;
 };
 
-CliRun run_sluice(const std::vector<std::string> &args)
-{
+CliRun run_sluice(const std::vector<std::string> &args) {
     TempDir runtime("sluice-cli-runtime");
     TempDir logs("sluice-cli-log");
     ProcessSpec spec;
@@ -37,9 +36,8 @@ CliRun run_sluice(const std::vector<std::string> &args)
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     // If an argument slipped through and sluice did start, it must not touch
     // anything outside this test.
-    spec.env = {{"XDG_RUNTIME_DIR", runtime.path().string()},
-                {"WAYLAND_DISPLAY", std::nullopt},
-                {"DISPLAY", std::nullopt}};
+    spec.env = {
+        {"XDG_RUNTIME_DIR", runtime.path().string()}, {"WAYLAND_DISPLAY", std::nullopt}, {"DISPLAY", std::nullopt}};
     spec.stdout_path = logs.path() / "out";
     spec.stderr_path = logs.path() / "err";
     ChildProcess child(spec);
@@ -56,28 +54,25 @@ CliRun run_sluice(const std::vector<std::string> &args)
     return run;
 }
 
-std::string lower(std::string s)
-{
+std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
 }
 
 size_t line_count(const std::string &s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
-TEST(Cli, HelpPrintsUsageAndExitsZero)
-{
+TEST(Cli, HelpPrintsUsageAndExitsZero) {
     const CliRun r = run_sluice({"--help"});
     ASSERT_FALSE(r.timed_out) << "sluice --help did not exit";
     EXPECT_TRUE(exited_cleanly(r.status)) << describe_status(r.status) << "\nstderr: " << r.err;
     EXPECT_NE(lower(r.out).find("usage"), std::string::npos) << "stdout: " << r.out;
     // The options the tests and users rely on are documented.
-    for (const char *option : {"--backend", "--renderer", "--socket", "--outputs", "--mode", "--ready-fd",
-                               "--startup", "--log-level", "--version", "--help"})
+    for (const char *option : {"--backend", "--renderer", "--socket", "--outputs", "--mode", "--ready-fd", "--startup",
+                               "--log-level", "--version", "--help"})
         EXPECT_NE(r.out.find(option), std::string::npos) << option << " missing from --help:\n" << r.out;
 }
 
-TEST(Cli, VersionPrintsTheProjectVersion)
-{
+TEST(Cli, VersionPrintsTheProjectVersion) {
     const CliRun r = run_sluice({"--version"});
     ASSERT_FALSE(r.timed_out) << "sluice --version did not exit";
     EXPECT_TRUE(exited_cleanly(r.status)) << describe_status(r.status) << "\nstderr: " << r.err;
@@ -95,8 +90,7 @@ struct BadArgs {
 
 class CliRejects : public ::testing::TestWithParam<BadArgs> {};
 
-TEST_P(CliRejects, WithOneLineAndExitCode2)
-{
+TEST_P(CliRejects, WithOneLineAndExitCode2) {
     const BadArgs &bad = GetParam();
     const CliRun r = run_sluice(bad.args);
     ASSERT_FALSE(r.timed_out) << "sluice did not exit: it must reject the arguments, not start";
@@ -104,8 +98,8 @@ TEST_P(CliRejects, WithOneLineAndExitCode2)
     EXPECT_EQ(WEXITSTATUS(r.status), 2) << "stderr: " << r.err;
     EXPECT_EQ(line_count(r.err), 1u) << "stderr should be exactly one line:\n" << r.err;
     EXPECT_FALSE(r.err.empty() || r.err.front() == '\n') << "empty error line";
-    EXPECT_NE(r.err.find(bad.mentioned), std::string::npos) << "the error should name '" << bad.mentioned
-                                                            << "':\n" << r.err;
+    EXPECT_NE(r.err.find(bad.mentioned), std::string::npos) << "the error should name '" << bad.mentioned << "':\n"
+                                                            << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -131,14 +125,14 @@ struct MissingBackend {
 
 class CliBackendUnavailable : public ::testing::TestWithParam<MissingBackend> {};
 
-TEST_P(CliBackendUnavailable, ExitsWithAClearError)
-{
+TEST_P(CliBackendUnavailable, ExitsWithAClearError) {
     const MissingBackend &missing = GetParam();
     if (std::string(missing.backend) == "drm") {
         std::error_code ec;
         for (const auto &entry : std::filesystem::directory_iterator("/dev/dri", ec)) {
             if (entry.path().filename().string().starts_with("card"))
-                GTEST_SKIP() << "this machine has a DRM device (" << entry.path() << "); the session is tested in the VM";
+                GTEST_SKIP() << "this machine has a DRM device (" << entry.path()
+                             << "); the session is tested in the VM";
         }
     }
     const CliRun r = run_sluice({"--backend", missing.backend});
@@ -146,9 +140,11 @@ TEST_P(CliBackendUnavailable, ExitsWithAClearError)
     ASSERT_TRUE(WIFEXITED(r.status)) << describe_status(r.status) << "\nstderr: " << r.err;
     EXPECT_EQ(WEXITSTATUS(r.status), 1) << "stderr: " << r.err;
     EXPECT_NE(r.err.find(std::string("[ERROR] [core] [compositor/core/server.cpp")), std::string::npos)
-        << "sluice's own error line is missing:\n" << r.err;
-    EXPECT_NE(r.err.find(missing.mentioned), std::string::npos) << "the error should name '" << missing.mentioned
-                                                                << "':\n" << r.err;
+        << "sluice's own error line is missing:\n"
+        << r.err;
+    EXPECT_NE(r.err.find(missing.mentioned), std::string::npos)
+        << "the error should name '" << missing.mentioned << "':\n"
+        << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -5,8 +5,8 @@ namespace sluice::test {
 Peer::Peer(std::unique_ptr<Client> connection, uint32_t color) : client(std::move(connection)) {
     seat = std::make_unique<SeatObserver>(*client);
     data_manager = client->bind<wl_data_device_manager>(&wl_data_device_manager_interface, 3);
-    primary_manager = client->bind<zwp_primary_selection_device_manager_v1>(
-        &zwp_primary_selection_device_manager_v1_interface, 1);
+    primary_manager =
+        client->bind<zwp_primary_selection_device_manager_v1>(&zwp_primary_selection_device_manager_v1_interface, 1);
     data = std::make_unique<DataDevice>(data_manager.get(), seat->seat());
     primary = std::make_unique<PrimaryDevice>(primary_manager.get(), seat->seat());
     buffer = std::make_unique<ShmBuffer>(client->shm(), 160, 120);
@@ -69,7 +69,8 @@ void DataDeviceTest::click_into(Peer &peer, int32_t x, int32_t y) {
     pointer->click(BTN_LEFT);
     ASSERT_TRUE(peer.client->dispatch_until([&] {
         return peer.seat->keyboard_focus() == peer.surface() && peer.seat->buttons_pressed().size() > presses;
-    })) << "clicking at " << x << "," << y << " focuses the window under it";
+    })) << "clicking at "
+        << x << "," << y << " focuses the window under it";
 }
 
 bool DataDeviceTest::settle() {

@@ -89,8 +89,7 @@ TEST_F(Clipboard, ReplacingTheSelectionCancelsTheOldSource) {
     ASSERT_NE(b->data->selection(), nullptr);
     EXPECT_TRUE(b->data->selection()->offers("text/plain"));
     EXPECT_TRUE(a->client->dispatch_until([&] { return first.log().cancelled; })) << "the replaced source is cancelled";
-    EXPECT_EQ(receive(*b->client, b->data->selection()->proxy.get(), "text/plain", {a->client.get()}),
-              "second, plain");
+    EXPECT_EQ(receive(*b->client, b->data->selection()->proxy.get(), "text/plain", {a->client.get()}), "second, plain");
     EXPECT_FALSE(second.log().cancelled);
 }
 
@@ -132,9 +131,8 @@ TEST_F(Clipboard, DestroyedSourceLeavesNoSelectionAndStaleOffersReadEmpty) {
     b->data->set_selection(from_b.get(), b->seat->press_serial());
     ASSERT_TRUE(settle());
     click_into(*a, a_x, a_y);
-    ASSERT_TRUE(a->client->dispatch_until([&] {
-        return a->data->selection() != nullptr && a->data->selection()->offers(text_mime);
-    }));
+    ASSERT_TRUE(a->client->dispatch_until(
+        [&] { return a->data->selection() != nullptr && a->data->selection()->offers(text_mime); }));
     EXPECT_EQ(receive(*a->client, a->data->selection()->proxy.get(), text_mime, {b->client.get()}), "from B");
 }
 
@@ -159,9 +157,8 @@ TEST_F(Clipboard, OwnerDisconnectingClearsTheSelection) {
     click_into(*b, b_x, b_y);
     DataSource own(b->data_manager.get(), {{text_mime, "still working"}});
     b->data->set_selection(own.get(), b->seat->press_serial());
-    ASSERT_TRUE(b->client->dispatch_until([&] {
-        return b->data->selection() != nullptr && b->data->selection()->offers(text_mime);
-    }));
+    ASSERT_TRUE(b->client->dispatch_until(
+        [&] { return b->data->selection() != nullptr && b->data->selection()->offers(text_mime); }));
     EXPECT_EQ(receive(*b->client, b->data->selection()->proxy.get(), text_mime, {}), "still working");
 }
 

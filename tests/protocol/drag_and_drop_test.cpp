@@ -82,8 +82,7 @@ TEST_F(DragAndDrop, DropOnAnotherClientTransfersTheData) {
     ASSERT_TRUE(a->client->roundtrip());
     const auto &events = source.log().events;
     const auto finished_at = std::find(events.begin(), events.end(), "dnd_finished");
-    EXPECT_EQ(std::find(events.begin(), finished_at, "cancelled"), finished_at)
-        << "no `cancelled` before dnd_finished";
+    EXPECT_EQ(std::find(events.begin(), finished_at, "cancelled"), finished_at) << "no `cancelled` before dnd_finished";
     EXPECT_LT(std::find(events.begin(), events.end(), "dnd_drop_performed"), finished_at);
     EXPECT_EQ(a->client->error(), 0) << a->client->describe_error();
     EXPECT_EQ(b->client->error(), 0) << b->client->describe_error();
@@ -179,8 +178,8 @@ TEST_F(DragAndDrop, IconFollowsThePointerAndGoesWithTheDrag) {
 
     pointer->release(BTN_LEFT);
     ASSERT_TRUE(a->client->dispatch_until([&] { return source.log().cancelled; }));
-    auto gone = capture_until(*a->client, output,
-                              [&](const Image &img) { return !img.bounding_box(icon_color).has_value(); });
+    auto gone =
+        capture_until(*a->client, output, [&](const Image &img) { return !img.bounding_box(icon_color).has_value(); });
     EXPECT_TRUE(gone.matched) << "the icon goes when the drag ends; " << keep_image(gone.last, "after");
 }
 
@@ -261,9 +260,8 @@ TEST_F(DragAndDrop, SourceClientDisconnectingMidDragLeavesOthersWorking) {
     click_into(*b, b_x, b_y);
     DataSource own(b->data_manager.get(), {{text_mime, "after the crash"}});
     b->data->set_selection(own.get(), b->seat->press_serial());
-    ASSERT_TRUE(b->client->dispatch_until([&] {
-        return b->data->selection() != nullptr && b->data->selection()->offers(text_mime);
-    }));
+    ASSERT_TRUE(b->client->dispatch_until(
+        [&] { return b->data->selection() != nullptr && b->data->selection()->offers(text_mime); }));
     EXPECT_EQ(receive(*b->client, b->data->selection()->proxy.get(), text_mime, {}), "after the crash");
     auto icon_gone = capture_until(*b->client, b->client->output().proxy.get(),
                                    [&](const Image &img) { return !img.bounding_box(icon_color).has_value(); });

@@ -29,8 +29,7 @@ protected:
         Rect rect;
     };
 
-    void start_bystander()
-    {
+    void start_bystander() {
         bystander_.client = connect();
         Client &c = *bystander_.client;
         bystander_.buffer = std::make_unique<ShmBuffer>(c.shm(), 160, 120);
@@ -42,8 +41,7 @@ protected:
 
     // The bystander still gets frame callbacks for new content, and the
     // screen still shows it where it was.
-    void expect_bystander_unharmed()
-    {
+    void expect_bystander_unharmed() {
         Client &c = *bystander_.client;
         ASSERT_EQ(c.error(), 0) << "bystander lost its connection: " << c.describe_error();
         // Fresh buffers each time, kept until the end, so that no buffer is
@@ -58,16 +56,15 @@ protected:
                 << "bystander frame callback " << i << " never came (" << c.describe_error() << ")";
         }
         const auto shot = capture_until(
-            c, c.output().proxy.get(),
-            [&](const Image &img) { return img.all(bystander_.rect, bystander_color); }, default_timeout);
+            c, c.output().proxy.get(), [&](const Image &img) { return img.all(bystander_.rect, bystander_color); },
+            default_timeout);
         EXPECT_TRUE(shot.matched) << "bystander's window: " << shot.last.mismatch(bystander_.rect, bystander_color)
                                   << "; " << keep_image(shot.last, "bystander");
         // The offender's pixels went with it.
         EXPECT_FALSE(shot.last.bounding_box(offender_color).has_value()) << keep_image(shot.last, "bystander");
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         // Newest first: window and buffer must go while their connection
         // still exists.
         bystander_.window.reset();
@@ -79,8 +76,7 @@ protected:
     Bystander bystander_;
 };
 
-TEST_F(ProtocolErrors, GetXdgSurfaceOnSurfaceWithBuffer)
-{
+TEST_F(ProtocolErrors, GetXdgSurfaceOnSurfaceWithBuffer) {
     start_bystander();
     if (HasFatalFailure())
         return;
@@ -106,8 +102,7 @@ TEST_F(ProtocolErrors, GetXdgSurfaceOnSurfaceWithBuffer)
     expect_bystander_unharmed();
 }
 
-TEST_F(ProtocolErrors, BufferCommittedBeforeFirstConfigureAck)
-{
+TEST_F(ProtocolErrors, BufferCommittedBeforeFirstConfigureAck) {
     start_bystander();
     if (HasFatalFailure())
         return;
@@ -129,8 +124,7 @@ TEST_F(ProtocolErrors, BufferCommittedBeforeFirstConfigureAck)
     expect_bystander_unharmed();
 }
 
-TEST_F(ProtocolErrors, BufferInInitialCommit)
-{
+TEST_F(ProtocolErrors, BufferInInitialCommit) {
     start_bystander();
     if (HasFatalFailure())
         return;
@@ -152,8 +146,7 @@ TEST_F(ProtocolErrors, BufferInInitialCommit)
     expect_bystander_unharmed();
 }
 
-TEST_F(ProtocolErrors, DestroyWmBaseWithLiveSurfaces)
-{
+TEST_F(ProtocolErrors, DestroyWmBaseWithLiveSurfaces) {
     start_bystander();
     if (HasFatalFailure())
         return;
@@ -167,7 +160,8 @@ TEST_F(ProtocolErrors, DestroyWmBaseWithLiveSurfaces)
     const Rect offender_rect = {bystander_.rect.x + 32, bystander_.rect.y + 32, 160, 120};
     const auto before = capture_until(
         *bystander_.client, bystander_.client->output().proxy.get(),
-        [&](const Image &img) { return img.bounding_box(offender_color) == std::optional<Rect>(offender_rect); }, default_timeout);
+        [&](const Image &img) { return img.bounding_box(offender_color) == std::optional<Rect>(offender_rect); },
+        default_timeout);
     ASSERT_TRUE(before.matched) << "offender's window not shown where expected; " << keep_image(before.last, "before");
 
     bad->destroy_wm_base();
@@ -179,8 +173,7 @@ TEST_F(ProtocolErrors, DestroyWmBaseWithLiveSurfaces)
     expect_bystander_unharmed();
 }
 
-TEST_F(ProtocolErrors, AckWithUnknownSerial)
-{
+TEST_F(ProtocolErrors, AckWithUnknownSerial) {
     start_bystander();
     if (HasFatalFailure())
         return;
@@ -200,8 +193,7 @@ TEST_F(ProtocolErrors, AckWithUnknownSerial)
     expect_bystander_unharmed();
 }
 
-TEST_F(ProtocolErrors, PositionerWithZeroSize)
-{
+TEST_F(ProtocolErrors, PositionerWithZeroSize) {
     start_bystander();
     if (HasFatalFailure())
         return;

@@ -46,15 +46,11 @@ uint32_t id_of(void *proxy) { return wl_proxy_get_id(static_cast<wl_proxy *>(pro
 // fds that are anything but a sync_file.
 enum class NotAFence { eventfd, memfd, pipe };
 
-std::string name_of(NotAFence kind)
-{
+std::string name_of(NotAFence kind) {
     switch (kind) {
-    case NotAFence::eventfd:
-        return "eventfd";
-    case NotAFence::memfd:
-        return "memfd";
-    case NotAFence::pipe:
-        return "pipe";
+    case NotAFence::eventfd: return "eventfd";
+    case NotAFence::memfd: return "memfd";
+    case NotAFence::pipe: return "pipe";
     }
     return "?";
 }
@@ -65,13 +61,10 @@ struct FakeFence {
     sync::UniqueFd other_end;
 };
 
-FakeFence make_fake_fence(NotAFence kind)
-{
+FakeFence make_fake_fence(NotAFence kind) {
     FakeFence fake;
     switch (kind) {
-    case NotAFence::eventfd:
-        fake.fd = sync::UniqueFd(::eventfd(0, EFD_CLOEXEC));
-        break;
+    case NotAFence::eventfd: fake.fd = sync::UniqueFd(::eventfd(0, EFD_CLOEXEC)); break;
     case NotAFence::memfd:
         fake.fd = sync::UniqueFd(::memfd_create("not-a-fence", MFD_CLOEXEC));
         if (fake.fd && ::ftruncate(fake.fd.get(), 4096) != 0)
@@ -91,8 +84,7 @@ FakeFence make_fake_fence(NotAFence kind)
 
 class ExplicitSyncErrors : public SluiceTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         SluiceTest::SetUp();
         if (HasFatalFailure())
             return;
@@ -107,14 +99,13 @@ protected:
         baseline_ = stable_fds();
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         // The offender lived in the test body and is gone: so must be every
         // fd it made sluice take.
         if (bystander_ && !baseline_.empty()) {
             const auto after = fds_back_to_baseline();
-            EXPECT_FALSE(has_extra(after)) << "sluice kept fds after the offending client left: "
-                                           << describe_fd_change(baseline_, after);
+            EXPECT_FALSE(has_extra(after))
+                << "sluice kept fds after the offending client left: " << describe_fd_change(baseline_, after);
         }
         // Newest first: window and buffer go while their connection lives.
         window_.reset();
@@ -125,8 +116,7 @@ protected:
 
     // The offender got exactly this error on this object; the bystander is
     // unharmed.
-    void expect_error(Client &offender, void *object, std::string_view interface, uint32_t code)
-    {
+    void expect_error(Client &offender, void *object, std::string_view interface, uint32_t code) {
         ASSERT_TRUE(offender.wait_for_error()) << "no protocol error; connection " << offender.describe_error();
         const auto error = offender.protocol_error();
         ASSERT_TRUE(error.has_value()) << "the connection failed without a protocol error: "
@@ -137,16 +127,14 @@ protected:
 
     // For the requests that must not be errors. The client's window may
     // cover the bystander's, so only the bystander's frames are checked.
-    void expect_healthy(Client &client)
-    {
+    void expect_healthy(Client &client) {
         EXPECT_TRUE(client.roundtrip()) << client.describe_error();
         EXPECT_EQ(client.error(), 0) << client.describe_error();
         expect_bystander_unharmed(false);
     }
 
     // Still frame callbacks for new content, and still its pixels on screen.
-    void expect_bystander_unharmed(bool check_pixels = true)
-    {
+    void expect_bystander_unharmed(bool check_pixels = true) {
         Client &c = *bystander_;
         ASSERT_EQ(c.error(), 0) << "the bystander lost its connection: " << c.describe_error();
         // Fresh buffers, kept to the end, so none is redrawn or destroyed
@@ -171,8 +159,7 @@ protected:
 
     // A toplevel whose first configure was acked, so that it may take a
     // buffer.
-    static std::unique_ptr<Toplevel> configured_toplevel(Client &c)
-    {
+    static std::unique_ptr<Toplevel> configured_toplevel(Client &c) {
         auto window = std::make_unique<Toplevel>(c);
         EXPECT_TRUE(window->wait_for_configure()) << c.describe_error();
         return window;
@@ -180,8 +167,7 @@ protected:
 
     [[nodiscard]] std::map<int, std::string> sluice_fds() { return open_fds(server().pid()); }
 
-    [[nodiscard]] bool has_extra(const std::map<int, std::string> &now) const
-    {
+    [[nodiscard]] bool has_extra(const std::map<int, std::string> &now) const {
         for (const auto &[fd, target] : now) {
             auto it = baseline_.find(fd);
             if (it == baseline_.end() || it->second != target)
@@ -191,8 +177,7 @@ protected:
     }
 
     // sluice's fds once they stop changing (it may open some lazily).
-    std::map<int, std::string> stable_fds()
-    {
+    std::map<int, std::string> stable_fds() {
         EXPECT_TRUE(bystander_->roundtrip()) << bystander_->describe_error();
         auto last = sluice_fds();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
@@ -207,8 +192,7 @@ protected:
     }
 
     // A disconnected client's fds close as sluice gets round to it.
-    std::map<int, std::string> fds_back_to_baseline()
-    {
+    std::map<int, std::string> fds_back_to_baseline() {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
         for (;;) {
             EXPECT_TRUE(bystander_->roundtrip()) << bystander_->describe_error();
@@ -228,8 +212,7 @@ protected:
 
 // --- zwp_linux_explicit_synchronization_v1 -----------------------------------
 
-TEST_F(ExplicitSyncErrors, SynchronizationExists)
-{
+TEST_F(ExplicitSyncErrors, SynchronizationExists) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
     Toplevel window(*bad);
@@ -242,8 +225,7 @@ TEST_F(ExplicitSyncErrors, SynchronizationExists)
 
 // "Already has an explicit synchronization object": a destroyed one is
 // gone, so the surface may have a new one.
-TEST_F(ExplicitSyncErrors, ANewSynchronizationAfterTheOldOneIsDestroyedIsNoError)
-{
+TEST_F(ExplicitSyncErrors, ANewSynchronizationAfterTheOldOneIsDestroyedIsNoError) {
     auto c = connect();
     ExplicitSyncManager manager(*c);
     Toplevel window(*c);
@@ -255,8 +237,7 @@ TEST_F(ExplicitSyncErrors, ANewSynchronizationAfterTheOldOneIsDestroyedIsNoError
 }
 
 // One surface's object does not count against another surface.
-TEST_F(ExplicitSyncErrors, OneSynchronizationPerSurfaceOnTwoSurfacesIsNoError)
-{
+TEST_F(ExplicitSyncErrors, OneSynchronizationPerSurfaceOnTwoSurfacesIsNoError) {
     auto c = connect();
     ExplicitSyncManager manager(*c);
     Toplevel one(*c), two(*c);
@@ -269,8 +250,7 @@ TEST_F(ExplicitSyncErrors, OneSynchronizationPerSurfaceOnTwoSurfacesIsNoError)
 
 class ExplicitSyncInvalidFence : public ExplicitSyncErrors, public ::testing::WithParamInterface<NotAFence> {};
 
-TEST_P(ExplicitSyncInvalidFence, Raised)
-{
+TEST_P(ExplicitSyncInvalidFence, Raised) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
     Toplevel window(*bad);
@@ -290,8 +270,7 @@ INSTANTIATE_TEST_SUITE_P(NotAFence, ExplicitSyncInvalidFence,
 
 // --- duplicate_release ---------------------------------------------------------
 
-TEST_F(ExplicitSyncErrors, DuplicateRelease)
-{
+TEST_F(ExplicitSyncErrors, DuplicateRelease) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
     Toplevel window(*bad);
@@ -304,8 +283,7 @@ TEST_F(ExplicitSyncErrors, DuplicateRelease)
 
 // "In the same commit cycle": after a commit, a new release is the next
 // cycle's.
-TEST_F(ExplicitSyncErrors, AReleasePerCommitCycleIsNoError)
-{
+TEST_F(ExplicitSyncErrors, AReleasePerCommitCycleIsNoError) {
     auto c = connect();
     ExplicitSyncManager manager(*c);
     auto window = configured_toplevel(*c);
@@ -325,8 +303,7 @@ TEST_F(ExplicitSyncErrors, AReleasePerCommitCycleIsNoError)
 
 // --- no_surface, through each request that names it -----------------------------
 
-TEST_F(ExplicitSyncErrors, NoSurfaceOnSetAcquireFence)
-{
+TEST_F(ExplicitSyncErrors, NoSurfaceOnSetAcquireFence) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
     auto window = std::make_unique<Toplevel>(*bad);
@@ -344,8 +321,7 @@ TEST_F(ExplicitSyncErrors, NoSurfaceOnSetAcquireFence)
     expect_error(*bad, sync.get(), surface_interface, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_NO_SURFACE);
 }
 
-TEST_F(ExplicitSyncErrors, NoSurfaceOnGetRelease)
-{
+TEST_F(ExplicitSyncErrors, NoSurfaceOnGetRelease) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
     auto window = std::make_unique<Toplevel>(*bad);
@@ -359,8 +335,7 @@ TEST_F(ExplicitSyncErrors, NoSurfaceOnGetRelease)
 }
 
 // destroy names no error: an object outliving its surface may always go.
-TEST_F(ExplicitSyncErrors, DestroyingTheSynchronizationAfterItsSurfaceIsNoError)
-{
+TEST_F(ExplicitSyncErrors, DestroyingTheSynchronizationAfterItsSurfaceIsNoError) {
     auto c = connect();
     ExplicitSyncManager manager(*c);
     auto window = std::make_unique<Toplevel>(*c);
@@ -374,8 +349,7 @@ TEST_F(ExplicitSyncErrors, DestroyingTheSynchronizationAfterItsSurfaceIsNoError)
 
 // A release asked for before the surface went is dropped with it: the
 // request was valid, and nothing is posted.
-TEST_F(ExplicitSyncErrors, APendingReleaseDiesQuietlyWithItsSurface)
-{
+TEST_F(ExplicitSyncErrors, APendingReleaseDiesQuietlyWithItsSurface) {
     auto c = connect();
     ExplicitSyncManager manager(*c);
     auto window = configured_toplevel(*c);
@@ -388,8 +362,7 @@ TEST_F(ExplicitSyncErrors, APendingReleaseDiesQuietlyWithItsSurface)
 
 // --- no_buffer -----------------------------------------------------------------
 
-TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWithNothingAttached)
-{
+TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWithNothingAttached) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
     auto window = configured_toplevel(*bad);
@@ -402,8 +375,7 @@ TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWithNothingAttached)
 
 // A buffer attached in an earlier commit is not attached in this one (as
 // weston reads the XML: the state is double-buffered per commit).
-TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWhenTheBufferCameInAnEarlierCommit)
-{
+TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWhenTheBufferCameInAnEarlierCommit) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
     ShmBuffer buffer(bad->shm(), win_w, win_h);
@@ -418,8 +390,7 @@ TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWhenTheBufferCameInAnEarlierCommit
 }
 
 // Attaching null is attaching no buffer.
-TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWithANullAttach)
-{
+TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWithANullAttach) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
     ShmBuffer buffer(bad->shm(), win_w, win_h);
@@ -440,8 +411,7 @@ TEST_F(ExplicitSyncErrors, NoBufferForAReleaseWithANullAttach)
 // get_release lists duplicate_release, no_surface and no_buffer. A release
 // for an shm buffer is therefore no error, and it comes like any other
 // once the buffer is replaced.
-TEST_F(ExplicitSyncErrors, AReleaseForAnShmBufferIsNoError)
-{
+TEST_F(ExplicitSyncErrors, AReleaseForAnShmBufferIsNoError) {
     auto c = connect();
     ExplicitSyncManager manager(*c);
     auto window = configured_toplevel(*c);
@@ -453,8 +423,8 @@ TEST_F(ExplicitSyncErrors, AReleaseForAnShmBufferIsNoError)
     window->commit_buffer(first);
     ASSERT_TRUE(c->roundtrip()) << "get_release with an shm buffer: " << c->describe_error();
     window->commit_buffer(second);
-    EXPECT_TRUE(c->dispatch_until([&] { return release.released(); })) << release.describe() << "; "
-                                                                      << c->describe_error();
+    EXPECT_TRUE(c->dispatch_until([&] { return release.released(); }))
+        << release.describe() << "; " << c->describe_error();
     expect_healthy(*c);
 }
 

@@ -6,8 +6,7 @@
 
 namespace sluice::test {
 
-void SluiceTest::SetUp()
-{
+void SluiceTest::SetUp() {
     scratch_ = std::make_unique<TempDir>("sluice-scratch");
     try {
         server_ = std::make_unique<SluiceServer>(server_options());
@@ -16,8 +15,7 @@ void SluiceTest::SetUp()
     }
 }
 
-void stop_and_check(SluiceServer &server)
-{
+void stop_and_check(SluiceServer &server) {
     bool timed_out = false;
     // Generous: under ASan in the emulated VM, LeakSanitizer's scan at exit
     // alone can take several seconds on a loaded machine.
@@ -30,28 +28,26 @@ void stop_and_check(SluiceServer &server)
     }
 }
 
-void SluiceTest::TearDown()
-{
+void SluiceTest::TearDown() {
     if (!server_)
         return;
     stop_and_check(*server_);
     server_.reset();
 }
 
-std::filesystem::path SluiceTest::scratch_file(std::string_view name) const
-{
+std::filesystem::path SluiceTest::scratch_file(std::string_view name) const {
     return scratch_->path() / std::string(name);
 }
 
-std::string SluiceTest::keep_image(const Image &image, std::string_view label) const
-{
+std::string SluiceTest::keep_image(const Image &image, std::string_view label) const {
     // Kept outside the scratch directory, which goes with the fixture; the
     // meson build directory is the working directory of `meson test`.
     const char *dir_env = std::getenv("SLUICE_TEST_ARTIFACTS");
     // Outside meson (a test binary run by hand) the pictures go to /tmp,
     // never into whatever directory the developer happens to be in.
-    const std::filesystem::path dir =
-        dir_env && *dir_env ? std::filesystem::path(dir_env) : std::filesystem::temp_directory_path() / "sluice-test-artifacts";
+    const std::filesystem::path dir = dir_env && *dir_env
+                                          ? std::filesystem::path(dir_env)
+                                          : std::filesystem::temp_directory_path() / "sluice-test-artifacts";
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();

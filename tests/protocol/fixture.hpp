@@ -51,8 +51,7 @@ void stop_and_check(SluiceServer &server);
 
 // The position sluice gives a new toplevel of `w`x`h` on an output of
 // `out_w`x`out_h` when nothing sits there yet.
-inline Rect centered(int32_t out_w, int32_t out_h, int32_t w, int32_t h)
-{
+inline Rect centered(int32_t out_w, int32_t out_h, int32_t w, int32_t h) {
     return {(out_w - w) / 2, (out_h - h) / 2, w, h};
 }
 

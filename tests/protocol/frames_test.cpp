@@ -18,8 +18,7 @@ namespace {
 constexpr int32_t out_w = 640;
 constexpr int32_t out_h = 480;
 
-uint64_t now_ns(clockid_t clock)
-{
+uint64_t now_ns(clockid_t clock) {
     timespec ts{};
     clock_gettime(clock, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
@@ -38,14 +37,12 @@ struct Animation {
     // For each commit: the presentation clock just before it was sent.
     std::vector<uint64_t> commit_time_ns;
 
-    explicit Animation(Client &c) : client(c), window(c), log(c.presentation())
-    {
+    explicit Animation(Client &c) : client(c), window(c), log(c.presentation()) {
         for (auto &b : buffers)
             b = std::make_unique<ShmBuffer>(c.shm(), 128, 96);
     }
 
-    ShmBuffer *free_buffer()
-    {
+    ShmBuffer *free_buffer() {
         for (auto &b : buffers) {
             if (!b->busy())
                 return b.get();
@@ -55,16 +52,14 @@ struct Animation {
 
     // Commits frame `i` and waits for its frame callback. Returns a
     // failure description, empty on success.
-    std::string step(uint32_t i)
-    {
+    std::string step(uint32_t i) {
         ShmBuffer *b = nullptr;
         if (!client.dispatch_until([&] { return (b = free_buffer()) != nullptr; }))
             return "no buffer released by sluice (" + client.describe_error() + ")";
         b->fill(0xff000000u | ((i * 40) & 0xff) << 16 | 0x4080);
         log.request(window.surface());
-        callbacks.push_back(std::make_unique<FrameCallback>(window.surface(), [this](uint32_t) {
-            seq_at_callback.push_back(log.latest_seq());
-        }));
+        callbacks.push_back(std::make_unique<FrameCallback>(
+            window.surface(), [this](uint32_t) { seq_at_callback.push_back(log.latest_seq()); }));
         commit_time_ns.push_back(now_ns(client.presentation_clock()));
         window.commit_buffer(*b);
         const FrameCallback &cb = *callbacks.back();
@@ -75,8 +70,7 @@ struct Animation {
 };
 
 // Runs `frames` frames and checks the relations common to every mode.
-void run_and_check_animation(Client &c, uint32_t frames, uint32_t expected_refresh_ns)
-{
+void run_and_check_animation(Client &c, uint32_t frames, uint32_t expected_refresh_ns) {
     ASSERT_NE(c.presentation(), nullptr) << "no wp_presentation global";
     ASSERT_GE(c.presentation_clock(), 0) << "no wp_presentation.clock_id event";
     const uint64_t start_ns = now_ns(c.presentation_clock());
@@ -137,14 +131,12 @@ void run_and_check_animation(Client &c, uint32_t frames, uint32_t expected_refre
 
 class Frames : public SluiceTest {};
 
-TEST_F(Frames, OneCallbackPerPresentedFrameAt60Hz)
-{
+TEST_F(Frames, OneCallbackPerPresentedFrameAt60Hz) {
     auto c = connect();
     run_and_check_animation(*c, 30, 16666666);
 }
 
-TEST_F(Frames, CallbackFiresWithoutNewContent)
-{
+TEST_F(Frames, CallbackFiresWithoutNewContent) {
     // A client that only asks "tell me when to draw" (no buffer, no damage)
     // must still hear back while its surface is visible.
     auto c = connect();
@@ -155,13 +147,12 @@ TEST_F(Frames, CallbackFiresWithoutNewContent)
     for (int i = 0; i < 5; ++i) {
         FrameCallback cb(window.surface());
         window.commit();
-        ASSERT_TRUE(c->dispatch_until([&] { return cb.done(); })) << "callback " << i << " never came ("
-                                                                     << c->describe_error() << ")";
+        ASSERT_TRUE(c->dispatch_until([&] { return cb.done(); }))
+            << "callback " << i << " never came (" << c->describe_error() << ")";
     }
 }
 
-TEST_F(Frames, TwoClientsAnimateIndependently)
-{
+TEST_F(Frames, TwoClientsAnimateIndependently) {
     // Frame pacing is per surface: two animating clients each get every
     // commit presented.
     auto a = connect();
@@ -192,16 +183,14 @@ struct ModeCase {
 
 class Presentation : public SluiceTest, public ::testing::WithParamInterface<ModeCase> {
 protected:
-    ServerOptions server_options() const override
-    {
+    ServerOptions server_options() const override {
         ServerOptions o;
         o.mode = GetParam().mode;
         return o;
     }
 };
 
-TEST_P(Presentation, FeedbackHasIncreasingSequenceAndModeRefresh)
-{
+TEST_P(Presentation, FeedbackHasIncreasingSequenceAndModeRefresh) {
     auto c = connect();
     EXPECT_EQ(c->output().refresh_mhz, GetParam().refresh_mhz);
     EXPECT_EQ(c->output().width, out_w);

@@ -20,18 +20,16 @@ constexpr uint32_t blue = 0xff2040e0;
 
 // Waits until the screen shows `argb` exactly over `where` (and nowhere
 // else), returning the last capture for the assertions that follow.
-Image wait_for_color_at(Client &c, uint32_t argb, const Rect &where)
-{
-    return capture_until(c, c.output().proxy.get(),
-                         [&](const Image &img) { return img.bounding_box(argb) == std::optional<Rect>(where); },
-                         default_timeout)
+Image wait_for_color_at(Client &c, uint32_t argb, const Rect &where) {
+    return capture_until(
+               c, c.output().proxy.get(),
+               [&](const Image &img) { return img.bounding_box(argb) == std::optional<Rect>(where); }, default_timeout)
         .last;
 }
 
 class Placement : public SluiceTest {};
 
-TEST_F(Placement, OutputHasTheModeAskedFor)
-{
+TEST_F(Placement, OutputHasTheModeAskedFor) {
     auto c = connect();
     ASSERT_EQ(c->outputs().size(), 1u);
     const Output &o = c->output();
@@ -42,8 +40,7 @@ TEST_F(Placement, OutputHasTheModeAskedFor)
     EXPECT_EQ(o.logical, std::optional<Rect>(Rect{0, 0, out_w, out_h})) << "xdg-output layout";
 }
 
-TEST_F(Placement, EmptyScreenIsBackground)
-{
+TEST_F(Placement, EmptyScreenIsBackground) {
     auto c = connect();
     const Image img = capture_output(*c, c->output().proxy.get());
     ASSERT_EQ(img.width(), out_w);
@@ -52,8 +49,7 @@ TEST_F(Placement, EmptyScreenIsBackground)
         << img.mismatch(img.bounds(), background_argb) << "; " << keep_image(img, "screen");
 }
 
-TEST_F(Placement, ToplevelIsCenteredOnFirstOutput)
-{
+TEST_F(Placement, ToplevelIsCenteredOnFirstOutput) {
     auto c = connect();
     ShmBuffer buffer(c->shm(), 200, 100);
     buffer.fill(red);
@@ -74,8 +70,7 @@ TEST_F(Placement, ToplevelIsCenteredOnFirstOutput)
         << keep_image(img, "screen");
 }
 
-TEST_F(Placement, ToplevelContentIsCopiedPixelForPixel)
-{
+TEST_F(Placement, ToplevelContentIsCopiedPixelForPixel) {
     auto c = connect();
     ShmBuffer buffer(c->shm(), 96, 64);
     buffer.fill_pattern(42);
@@ -84,8 +79,9 @@ TEST_F(Placement, ToplevelContentIsCopiedPixelForPixel)
 
     const Rect where = centered(out_w, out_h, 96, 64);
     const uint32_t corner = ShmBuffer::pattern_pixel(0, 0, 42);
-    const auto shown = capture_until(*c, c->output().proxy.get(),
-                                     [&](const Image &img) { return img.pixel(where.x, where.y) == corner; }, default_timeout);
+    const auto shown = capture_until(
+        *c, c->output().proxy.get(), [&](const Image &img) { return img.pixel(where.x, where.y) == corner; },
+        default_timeout);
     const Image &img = shown.last;
     size_t wrong = 0;
     for (int32_t y = 0; y < where.height; ++y) {
@@ -99,8 +95,7 @@ TEST_F(Placement, ToplevelContentIsCopiedPixelForPixel)
                          << keep_image(img, "screen");
 }
 
-TEST_F(Placement, SamePositionCascadesBy32)
-{
+TEST_F(Placement, SamePositionCascadesBy32) {
     auto c = connect();
     ShmBuffer b1(c->shm(), 200, 100), b2(c->shm(), 200, 100), b3(c->shm(), 200, 100);
     b1.fill(red);
@@ -126,8 +121,7 @@ TEST_F(Placement, SamePositionCascadesBy32)
     EXPECT_TRUE(img.all({r2.x, r2.y, 200, 32}, green)) << img.mismatch({r2.x, r2.y, 200, 32}, green);
 }
 
-TEST_F(Placement, CascadeWrapsInsideTheOutput)
-{
+TEST_F(Placement, CascadeWrapsInsideTheOutput) {
     // Twenty windows cascade past the output's corner: those that would
     // leave it start again at the top, so every one is on screen and keeps
     // getting frame callbacks.
@@ -150,8 +144,7 @@ TEST_F(Placement, CascadeWrapsInsideTheOutput)
     })) << "every window is on the output and gets its frame";
 }
 
-TEST_F(Placement, CascadeAppliesAcrossClients)
-{
+TEST_F(Placement, CascadeAppliesAcrossClients) {
     auto first = connect();
     auto second = connect();
     ShmBuffer b1(first->shm(), 120, 80), b2(second->shm(), 120, 80);
@@ -168,8 +161,7 @@ TEST_F(Placement, CascadeAppliesAcrossClients)
     EXPECT_EQ(img.bounding_box(red), std::optional<Rect>(r1)) << keep_image(img, "screen");
 }
 
-TEST_F(Placement, DifferentSizesDoNotCascade)
-{
+TEST_F(Placement, DifferentSizesDoNotCascade) {
     auto c = connect();
     ShmBuffer big(c->shm(), 200, 100), small(c->shm(), 100, 50);
     big.fill(red);
@@ -187,8 +179,7 @@ TEST_F(Placement, DifferentSizesDoNotCascade)
     EXPECT_EQ(img.count(r1, red), static_cast<size_t>(200 * 100 - 100 * 50));
 }
 
-TEST_F(Placement, WindowGeometryIsWhatGetsCentered)
-{
+TEST_F(Placement, WindowGeometryIsWhatGetsCentered) {
     // A client with a 10 px invisible margin (a CSD shadow) declares the
     // inner 100x60 as its window: that is the rectangle sluice centres.
     auto c = connect();
@@ -206,8 +197,7 @@ TEST_F(Placement, WindowGeometryIsWhatGetsCentered)
     EXPECT_EQ(img.bounding_box(blue), std::optional<Rect>(geometry_on_screen)) << keep_image(img, "screen");
 }
 
-TEST_F(Placement, DestroyedWindowLeavesBackground)
-{
+TEST_F(Placement, DestroyedWindowLeavesBackground) {
     auto observer = connect();
     {
         auto c = connect();
@@ -228,8 +218,7 @@ TEST_F(Placement, DestroyedWindowLeavesBackground)
                                << keep_image(after.last, "after");
 }
 
-TEST_F(Placement, CrashedClientLeavesNoSurfaceBehind)
-{
+TEST_F(Placement, CrashedClientLeavesNoSurfaceBehind) {
     auto observer = connect();
     auto c = connect();
     ShmBuffer buffer(c->shm(), 200, 100);
@@ -254,16 +243,14 @@ TEST_F(Placement, CrashedClientLeavesNoSurfaceBehind)
 
 class TwoOutputs : public SluiceTest {
 protected:
-    ServerOptions server_options() const override
-    {
+    ServerOptions server_options() const override {
         ServerOptions o;
         o.outputs = 2;
         return o;
     }
 };
 
-TEST_F(TwoOutputs, AreLaidOutLeftToRightAndWindowsGoOnTheFirst)
-{
+TEST_F(TwoOutputs, AreLaidOutLeftToRightAndWindowsGoOnTheFirst) {
     auto c = connect();
     ASSERT_EQ(c->outputs().size(), 2u);
     // Global order need not be creation order; sort by position.
@@ -284,8 +271,7 @@ TEST_F(TwoOutputs, AreLaidOutLeftToRightAndWindowsGoOnTheFirst)
     Toplevel window(*c);
     ASSERT_TRUE(window.map(buffer)) << c->describe_error();
     const auto on_left = capture_until(
-        *c, left->proxy.get(),
-        [](const Image &img) { return img.bounding_box(red).has_value(); }, default_timeout);
+        *c, left->proxy.get(), [](const Image &img) { return img.bounding_box(red).has_value(); }, default_timeout);
     EXPECT_EQ(on_left.last.bounding_box(red), std::optional<Rect>(centered(out_w, out_h, 200, 100)))
         << keep_image(on_left.last, "left");
     const Image on_right = capture_output(*c, right->proxy.get());

@@ -28,8 +28,7 @@ std::ostream &operator<<(std::ostream &os, const PopupCase &c) { return os << c.
 
 class Popups : public SluiceTest, public ::testing::WithParamInterface<PopupCase> {};
 
-TEST_P(Popups, PlacedPerPositioner)
-{
+TEST_P(Popups, PlacedPerPositioner) {
     const PopupCase &tc = GetParam();
     auto c = connect();
     ShmBuffer parent_buffer(c->shm(), 200, 200);
@@ -53,12 +52,13 @@ TEST_P(Popups, PlacedPerPositioner)
     popup.commit_buffer(popup_buffer);
     ASSERT_TRUE(c->roundtrip()) << c->describe_error();
 
-    const Rect on_screen = Rect{parent_rect.x + tc.expected.x, parent_rect.y + tc.expected.y,
-                                tc.expected.width, tc.expected.height}
-                               .intersect({0, 0, out_w, out_h});
+    const Rect on_screen =
+        Rect{parent_rect.x + tc.expected.x, parent_rect.y + tc.expected.y, tc.expected.width, tc.expected.height}
+            .intersect({0, 0, out_w, out_h});
     const auto shot = capture_until(
         *c, c->output().proxy.get(),
-        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(on_screen); }, default_timeout);
+        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(on_screen); },
+        default_timeout);
     EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(on_screen))
         << "popup pixels; " << keep_image(shot.last, "screen");
     EXPECT_TRUE(shot.last.all(on_screen, popup_color)) << shot.last.mismatch(on_screen, popup_color);
@@ -70,9 +70,7 @@ TEST_P(Popups, PlacedPerPositioner)
 }
 
 PositionerRules rules(int32_t w, int32_t h, Rect anchor_rect, uint32_t anchor, uint32_t gravity,
-                      uint32_t adjustment = XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_NONE, int32_t dx = 0,
-                      int32_t dy = 0)
-{
+                      uint32_t adjustment = XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_NONE, int32_t dx = 0, int32_t dy = 0) {
     PositionerRules r;
     r.width = w;
     r.height = h;
@@ -110,10 +108,10 @@ INSTANTIATE_TEST_SUITE_P(
                   {200, -5, 60, 40}},
         // Overflows the output on the right (420+300 > 640) but allows no
         // adjustment, so it stays where the rules put it.
-        PopupCase{"OverflowWithoutAdjustmentStays",
-                  rules(300, 40, {190, 10, 10, 10}, XDG_POSITIONER_ANCHOR_TOP_RIGHT,
-                        XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT),
-                  {200, 10, 300, 40}}),
+        PopupCase{
+            "OverflowWithoutAdjustmentStays",
+            rules(300, 40, {190, 10, 10, 10}, XDG_POSITIONER_ANCHOR_TOP_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT),
+            {200, 10, 300, 40}}),
     [](const ::testing::TestParamInfo<PopupCase> &info) { return std::string(info.param.name); });
 
 // Placements that would leave the output and must be adjusted.
@@ -152,8 +150,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 class PopupOfDecoratedParent : public SluiceTest {};
 
-TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry)
-{
+TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry) {
     // The parent draws a 10 px invisible margin (a client-side shadow) and
     // declares the inner 200x200 as its window geometry. Popup positions
     // are relative to that geometry, not to the buffer's corner.
@@ -169,8 +166,8 @@ TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry)
     const Rect window = centered(out_w, out_h, 200, 200);
 
     Popup popup(*c, parent.xdg(),
-                rules(50, 40, {20, 30, 40, 20}, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT,
-                      XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT, 0, 5, 7));
+                rules(50, 40, {20, 30, 40, 20}, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT,
+                      0, 5, 7));
     ShmBuffer popup_buffer(c->shm(), 50, 40);
     popup_buffer.fill(popup_color);
     ASSERT_TRUE(popup.map(popup_buffer)) << c->describe_error();
@@ -179,13 +176,13 @@ TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry)
     const Rect expected = {window.x + 65, window.y + 57, 50, 40};
     const auto shot = capture_until(
         *c, c->output().proxy.get(),
-        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); }, default_timeout);
+        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); },
+        default_timeout);
     EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(expected)) << keep_image(shot.last, "screen");
     EXPECT_EQ(shot.last.bounding_box(parent_color), std::optional<Rect>(window)) << keep_image(shot.last, "screen");
 }
 
-TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin)
-{
+TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin) {
     // Same parent; a popup sliding against the right output edge must end
     // flush with the edge, whatever margin the parent's buffer has.
     auto c = connect();
@@ -200,8 +197,8 @@ TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin)
     const Rect window = centered(out_w, out_h, 200, 200);
 
     Popup popup(*c, parent.xdg(),
-                rules(300, 40, {190, 10, 10, 10}, XDG_POSITIONER_ANCHOR_TOP_RIGHT,
-                      XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT, XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X));
+                rules(300, 40, {190, 10, 10, 10}, XDG_POSITIONER_ANCHOR_TOP_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT,
+                      XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X));
     ShmBuffer popup_buffer(c->shm(), 300, 40);
     popup_buffer.fill(popup_color);
     ASSERT_TRUE(popup.map(popup_buffer)) << c->describe_error();
@@ -210,14 +207,14 @@ TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin)
     const Rect expected = {out_w - 300, window.y + 10, 300, 40};
     const auto shot = capture_until(
         *c, c->output().proxy.get(),
-        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); }, default_timeout);
+        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); },
+        default_timeout);
     EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(expected)) << keep_image(shot.last, "screen");
 }
 
 class PopupLifetime : public SluiceTest {};
 
-TEST_F(PopupLifetime, DestroyedPopupLeavesParentWhole)
-{
+TEST_F(PopupLifetime, DestroyedPopupLeavesParentWhole) {
     auto c = connect();
     ShmBuffer parent_buffer(c->shm(), 200, 200);
     parent_buffer.fill(parent_color);
@@ -225,20 +222,20 @@ TEST_F(PopupLifetime, DestroyedPopupLeavesParentWhole)
     ASSERT_TRUE(parent.map(parent_buffer)) << c->describe_error();
     const Rect parent_rect = centered(out_w, out_h, 200, 200);
     {
-        Popup popup(*c, parent.xdg(),
-                    rules(50, 40, {20, 30, 40, 20}, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT,
-                          XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT));
+        Popup popup(
+            *c, parent.xdg(),
+            rules(50, 40, {20, 30, 40, 20}, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT));
         ShmBuffer popup_buffer(c->shm(), 50, 40);
         popup_buffer.fill(popup_color);
         ASSERT_TRUE(popup.map(popup_buffer)) << c->describe_error();
         const auto shown = capture_until(
-            *c, c->output().proxy.get(),
-            [](const Image &img) { return img.bounding_box(popup_color).has_value(); }, default_timeout);
+            *c, c->output().proxy.get(), [](const Image &img) { return img.bounding_box(popup_color).has_value(); },
+            default_timeout);
         ASSERT_TRUE(shown.matched) << "popup never appeared; " << keep_image(shown.last, "with-popup");
     }
     const auto after = capture_until(
-        *c, c->output().proxy.get(),
-        [&](const Image &img) { return img.all(parent_rect, parent_color); }, default_timeout);
+        *c, c->output().proxy.get(), [&](const Image &img) { return img.all(parent_rect, parent_color); },
+        default_timeout);
     EXPECT_TRUE(after.matched) << after.last.mismatch(parent_rect, parent_color) << "; "
                                << keep_image(after.last, "after");
     EXPECT_FALSE(after.last.bounding_box(popup_color).has_value());

@@ -27,8 +27,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-UniqueFd open_for_child(const std::filesystem::path &path, int flags)
-{
+UniqueFd open_for_child(const std::filesystem::path &path, int flags) {
     const std::string target = path.empty() ? "/dev/null" : path.string();
     UniqueFd fd(::open(target.c_str(), flags | O_CLOEXEC, 0644));
     if (!fd)
@@ -36,8 +35,7 @@ UniqueFd open_for_child(const std::filesystem::path &path, int flags)
     return fd;
 }
 
-std::vector<std::string> child_environment(const std::map<std::string, std::optional<std::string>> &changes)
-{
+std::vector<std::string> child_environment(const std::map<std::string, std::optional<std::string>> &changes) {
     std::vector<std::string> env;
     for (char **e = environ; e && *e; ++e) {
         const std::string entry(*e);
@@ -54,8 +52,7 @@ std::vector<std::string> child_environment(const std::map<std::string, std::opti
 
 } // namespace
 
-ChildProcess::ChildProcess(const ProcessSpec &spec)
-{
+ChildProcess::ChildProcess(const ProcessSpec &spec) {
     if (spec.argv.empty())
         throw std::invalid_argument("ChildProcess: empty argv");
 
@@ -115,20 +112,16 @@ ChildProcess::ChildProcess(const ProcessSpec &spec)
 }
 
 ChildProcess::ChildProcess(ChildProcess &&other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), status_(other.status_)
-{
-}
+    : pid_(std::exchange(other.pid_, -1)), status_(other.status_) {}
 
-ChildProcess::~ChildProcess()
-{
+ChildProcess::~ChildProcess() {
     if (pid_ > 0 && !status_) {
         ::kill(pid_, SIGKILL);
         reap(true);
     }
 }
 
-bool ChildProcess::reap(bool block)
-{
+bool ChildProcess::reap(bool block) {
     if (status_)
         return true;
     int st = 0;
@@ -145,8 +138,7 @@ bool ChildProcess::reap(bool block)
 
 bool ChildProcess::running() { return pid_ > 0 && !reap(false); }
 
-std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout)
-{
+std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
     if (pid_ <= 0 || reap(false))
         return status_;
     const auto deadline = Clock::now() + timeout;
@@ -167,14 +159,12 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout)
     return status_;
 }
 
-void ChildProcess::signal(int sig)
-{
+void ChildProcess::signal(int sig) {
     if (pid_ > 0 && !status_)
         ::kill(pid_, sig);
 }
 
-int ChildProcess::stop(int sig, std::chrono::milliseconds timeout, bool *timed_out)
-{
+int ChildProcess::stop(int sig, std::chrono::milliseconds timeout, bool *timed_out) {
     if (timed_out)
         *timed_out = false;
     signal(sig);
@@ -187,8 +177,7 @@ int ChildProcess::stop(int sig, std::chrono::milliseconds timeout, bool *timed_o
     return *status_;
 }
 
-std::string describe_status(int status)
-{
+std::string describe_status(int status) {
     std::ostringstream text;
     if (WIFEXITED(status)) {
         text << "exited with " << WEXITSTATUS(status);
@@ -204,14 +193,12 @@ std::string describe_status(int status)
 
 bool exited_cleanly(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 
-std::string read_text_file(const std::filesystem::path &path)
-{
+std::string read_text_file(const std::filesystem::path &path) {
     std::ifstream in(path, std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-std::optional<std::filesystem::path> find_in_path(const std::string &name)
-{
+std::optional<std::filesystem::path> find_in_path(const std::string &name) {
     const char *path = std::getenv("PATH");
     std::istringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
     std::string dir;
@@ -223,8 +210,7 @@ std::optional<std::filesystem::path> find_in_path(const std::string &name)
     return std::nullopt;
 }
 
-TempDir::TempDir(const std::string &prefix)
-{
+TempDir::TempDir(const std::string &prefix) {
     const char *tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
     if (!mkdtemp(pattern.data()))
@@ -232,8 +218,7 @@ TempDir::TempDir(const std::string &prefix)
     path_ = pattern;
 }
 
-TempDir::~TempDir()
-{
+TempDir::~TempDir() {
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
 }

@@ -15,11 +15,11 @@
 namespace sluice::test {
 
 struct ProcessSpec {
-    std::vector<std::string> argv;      // argv[0] is the program path
+    std::vector<std::string> argv; // argv[0] is the program path
     // Changes to the inherited environment: a value sets, nullopt unsets.
     std::map<std::string, std::optional<std::string>> env;
-    std::filesystem::path stdout_path;  // empty: /dev/null
-    std::filesystem::path stderr_path;  // empty: /dev/null
+    std::filesystem::path stdout_path; // empty: /dev/null
+    std::filesystem::path stderr_path; // empty: /dev/null
     // Descriptors the child keeps at the same number (all others close on exec).
     std::vector<int> keep_fds;
 };

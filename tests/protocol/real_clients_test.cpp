@@ -21,8 +21,7 @@ protected:
     // Runs grim until `done(screenshot)` or the timeout; returns the last
     // screenshot and whether it matched. Fails the test if grim fails.
     CaptureUntil grim_until(const std::filesystem::path &grim, const std::function<bool(const Image &)> &done,
-                            std::chrono::milliseconds timeout)
-    {
+                            std::chrono::milliseconds timeout) {
         CaptureUntil result;
         const auto deadline = Clock::now() + timeout;
         int attempt = 0;
@@ -33,8 +32,8 @@ protected:
             ChildProcess child = server().spawn_client({grim.string(), "-t", "ppm", shot.string()}, log);
             const auto status = child.wait(10s);
             if (!status || !exited_cleanly(*status)) {
-                ADD_FAILURE() << "grim " << (status ? describe_status(*status) : "did not finish in 10 s")
-                              << ":\n" << read_text_file(log);
+                ADD_FAILURE() << "grim " << (status ? describe_status(*status) : "did not finish in 10 s") << ":\n"
+                              << read_text_file(log);
                 return result;
             }
             result.last = Image::load_ppm(shot);
@@ -47,8 +46,7 @@ protected:
     }
 };
 
-TEST_F(RealClients, WestonSimpleShmShowsInGrimScreenshot)
-{
+TEST_F(RealClients, WestonSimpleShmShowsInGrimScreenshot) {
     const auto simple_shm = find_in_path("weston-simple-shm");
     const auto grim = find_in_path("grim");
     if (!simple_shm)
@@ -67,10 +65,10 @@ TEST_F(RealClients, WestonSimpleShmShowsInGrimScreenshot)
     const Rect inside = {window.x + 20, window.y + 20, 210, 210};
     constexpr uint32_t white = 0xffffffff;
     const Rect border_strips[] = {
-        {window.x, window.y, 250, 20},        // top
-        {window.x, window.y + 230, 250, 20},  // bottom
-        {window.x, window.y, 20, 250},        // left
-        {window.x + 230, window.y, 20, 250},  // right
+        {window.x, window.y, 250, 20},       // top
+        {window.x, window.y + 230, 250, 20}, // bottom
+        {window.x, window.y, 20, 250},       // left
+        {window.x + 230, window.y, 20, 250}, // right
     };
     const auto looks_right = [&](const Image &img) {
         if (img.width() != out_w || img.height() != out_h)
@@ -92,21 +90,19 @@ TEST_F(RealClients, WestonSimpleShmShowsInGrimScreenshot)
     EXPECT_LT(img.count(inside, white) + img.count(inside, background_argb), 210u * 210u / 20u)
         << "the inside of the window is not simple-shm's pattern";
     // Outside the window nothing but background.
-    const size_t background_outside =
-        img.count(img.bounds(), background_argb) - img.count(window, background_argb);
+    const size_t background_outside = img.count(img.bounds(), background_argb) - img.count(window, background_argb);
     EXPECT_EQ(background_outside, static_cast<size_t>(out_w * out_h - 250 * 250)) << keep_image(img, "grim");
 
     // Still running (no protocol error threw it out), and it quits on
     // SIGINT like it should.
-    ASSERT_TRUE(client.running()) << "weston-simple-shm exited early, " << describe_status(*client.status())
-                                  << ":\n" << read_text_file(client_log);
+    ASSERT_TRUE(client.running()) << "weston-simple-shm exited early, " << describe_status(*client.status()) << ":\n"
+                                  << read_text_file(client_log);
     const int status = client.stop(SIGINT, 5s);
     EXPECT_TRUE(exited_cleanly(status)) << "weston-simple-shm " << describe_status(status) << ":\n"
                                         << read_text_file(client_log);
 }
 
-TEST_F(RealClients, NestedSluiceShowsItsClient)
-{
+TEST_F(RealClients, NestedSluiceShowsItsClient) {
     // The inner sluice is a client of the outer one (wayland backend): its
     // output is a 320x240 window, centred on the outer output.
     ServerOptions inner_options;
@@ -138,7 +134,8 @@ TEST_F(RealClients, NestedSluiceShowsItsClient)
         [&](const Image &img) { return img.bounding_box(color) == std::optional<Rect>(expected); }, 10s);
     EXPECT_EQ(shot.last.bounding_box(color), std::optional<Rect>(expected))
         << "inner client, seen through the outer sluice; " << keep_image(shot.last, "outer")
-        << "\n---- inner sluice log ----\n" << inner->log();
+        << "\n---- inner sluice log ----\n"
+        << inner->log();
 
     // The inner one shuts down cleanly too.
     bool timed_out = false;

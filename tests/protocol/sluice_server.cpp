@@ -17,8 +17,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string next_socket_name()
-{
+std::string next_socket_name() {
     // Socket names only have to be unique within one runtime directory,
     // which is private anyway; the pid and counter make logs and leftover
     // sockets traceable to the test process that made them.
@@ -27,8 +26,7 @@ std::string next_socket_name()
 }
 
 // Reads until EOF, a newline, or the deadline.
-std::optional<std::string> read_ready_line(int fd, Clock::time_point deadline)
-{
+std::optional<std::string> read_ready_line(int fd, Clock::time_point deadline) {
     std::string got;
     for (;;) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
@@ -54,16 +52,14 @@ std::optional<std::string> read_ready_line(int fd, Clock::time_point deadline)
 
 } // namespace
 
-std::filesystem::path sluice_binary()
-{
+std::filesystem::path sluice_binary() {
     const char *bin = std::getenv("SLUICE_BIN");
     if (!bin || !*bin)
         throw std::runtime_error("SLUICE_BIN is not set (run the tests through meson test)");
     return bin;
 }
 
-SluiceServer::SluiceServer(ServerOptions options)
-{
+SluiceServer::SluiceServer(ServerOptions options) {
     if (options.runtime_dir) {
         runtime_dir_ = *options.runtime_dir;
     } else {
@@ -79,9 +75,17 @@ SluiceServer::SluiceServer(ServerOptions options)
         throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
     UniqueFd ready_read(ready[0]), ready_write(ready[1]);
 
-    argv_ = {sluice_binary().string(), "--backend", options.backend, "--renderer", options.renderer,
-             "--socket", socket_, "--outputs", std::to_string(options.outputs),
-             "--ready-fd", std::to_string(ready_write.get())};
+    argv_ = {sluice_binary().string(),
+             "--backend",
+             options.backend,
+             "--renderer",
+             options.renderer,
+             "--socket",
+             socket_,
+             "--outputs",
+             std::to_string(options.outputs),
+             "--ready-fd",
+             std::to_string(ready_write.get())};
     if (!options.mode.empty())
         argv_.insert(argv_.end(), {"--mode", options.mode});
     argv_.insert(argv_.end(), options.extra_args.begin(), options.extra_args.end());
@@ -113,19 +117,17 @@ SluiceServer::SluiceServer(ServerOptions options)
         problem = "sluice reported ready but " + socket_path().string() + " does not exist";
     if (!problem.empty()) {
         const int status = stop(std::chrono::milliseconds{3000});
-        throw std::runtime_error(problem + "; sluice " + describe_status(status) + "\n---- sluice log ----\n" +
-                                 log() + "---- end of log ----");
+        throw std::runtime_error(problem + "; sluice " + describe_status(status) + "\n---- sluice log ----\n" + log() +
+                                 "---- end of log ----");
     }
 }
 
-SluiceServer::~SluiceServer()
-{
+SluiceServer::~SluiceServer() {
     if (process_)
         stop();
 }
 
-int SluiceServer::stop(std::chrono::milliseconds timeout, bool *timed_out)
-{
+int SluiceServer::stop(std::chrono::milliseconds timeout, bool *timed_out) {
     if (!stop_status_)
         stop_status_ = process_->stop(SIGTERM, timeout, &stop_timed_out_);
     if (timed_out)
@@ -133,25 +135,21 @@ int SluiceServer::stop(std::chrono::milliseconds timeout, bool *timed_out)
     return *stop_status_;
 }
 
-std::unique_ptr<Client> SluiceServer::connect() const
-{
+std::unique_ptr<Client> SluiceServer::connect() const {
     // An absolute path, so the test process's own XDG_RUNTIME_DIR does not
     // matter.
     return std::make_unique<Client>(socket_path().string());
 }
 
-std::map<std::string, std::optional<std::string>> SluiceServer::client_env() const
-{
+std::map<std::string, std::optional<std::string>> SluiceServer::client_env() const {
     return {{"WAYLAND_DISPLAY", socket_},
             {"XDG_RUNTIME_DIR", runtime_dir_.string()},
             {"WAYLAND_SOCKET", std::nullopt},
             {"DISPLAY", std::nullopt}};
 }
 
-ChildProcess SluiceServer::spawn_client(const std::vector<std::string> &argv,
-                                        const std::filesystem::path &log,
-                                        std::map<std::string, std::optional<std::string>> extra_env) const
-{
+ChildProcess SluiceServer::spawn_client(const std::vector<std::string> &argv, const std::filesystem::path &log,
+                                        std::map<std::string, std::optional<std::string>> extra_env) const {
     ProcessSpec spec;
     spec.argv = argv;
     spec.env = client_env();

@@ -57,8 +57,7 @@ public:
 
     // SIGTERM and wait; returns the wait status (the kill needed after the
     // timeout shows as SIGKILL and sets *timed_out). Idempotent.
-    int stop(std::chrono::milliseconds timeout = std::chrono::milliseconds{10000},
-             bool *timed_out = nullptr);
+    int stop(std::chrono::milliseconds timeout = std::chrono::milliseconds{10000}, bool *timed_out = nullptr);
 
     // A new client connection. Throws like Client's constructor.
     [[nodiscard]] std::unique_ptr<Client> connect() const;
@@ -67,8 +66,7 @@ public:
     [[nodiscard]] std::map<std::string, std::optional<std::string>> client_env() const;
     // Starts an external client (WAYLAND_DISPLAY and XDG_RUNTIME_DIR set,
     // DISPLAY unset) with stdout+stderr going to `log`.
-    [[nodiscard]] ChildProcess spawn_client(const std::vector<std::string> &argv,
-                                            const std::filesystem::path &log,
+    [[nodiscard]] ChildProcess spawn_client(const std::vector<std::string> &argv, const std::filesystem::path &log,
                                             std::map<std::string, std::optional<std::string>> extra_env = {}) const;
 
 private:

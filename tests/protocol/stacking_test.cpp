@@ -18,8 +18,7 @@ constexpr uint32_t green = 0xff20c040;
 constexpr uint32_t blue = 0xff2040e0;
 
 // Premultiplied OVER of `src` (0xAARRGGBB) on an opaque `dst`.
-uint32_t over(uint32_t src, uint32_t dst)
-{
+uint32_t over(uint32_t src, uint32_t dst) {
     const uint32_t a = src >> 24;
     uint32_t out = 0xff000000;
     for (int shift : {0, 8, 16}) {
@@ -30,8 +29,7 @@ uint32_t over(uint32_t src, uint32_t dst)
 }
 
 // Pixels of `area` more than 2 away from `argb` in any channel.
-size_t far_from(const Image &img, const Rect &area, uint32_t argb)
-{
+size_t far_from(const Image &img, const Rect &area, uint32_t argb) {
     size_t count = 0;
     for (int32_t y = area.y; y < area.y + area.height; ++y) {
         for (int32_t x = area.x; x < area.x + area.width; ++x) {
@@ -49,8 +47,7 @@ size_t far_from(const Image &img, const Rect &area, uint32_t argb)
 
 class Stacking : public SluiceTest {};
 
-TEST_F(Stacking, OpaqueWindowsHideExactlyWhatTheyCover)
-{
+TEST_F(Stacking, OpaqueWindowsHideExactlyWhatTheyCover) {
     auto c = connect();
     ShmBuffer b1(c->shm(), 200, 150, WL_SHM_FORMAT_XRGB8888), b2(c->shm(), 200, 150, WL_SHM_FORMAT_XRGB8888);
     ShmBuffer b3(c->shm(), 200, 150, WL_SHM_FORMAT_XRGB8888);
@@ -88,8 +85,7 @@ TEST_F(Stacking, OpaqueWindowsHideExactlyWhatTheyCover)
     EXPECT_TRUE(shot.last.all(uncovered, background_argb)) << shot.last.mismatch(uncovered, background_argb);
 }
 
-TEST_F(Stacking, TranslucentWindowBlendsOverWindowsAndBackground)
-{
+TEST_F(Stacking, TranslucentWindowBlendsOverWindowsAndBackground) {
     auto c = connect();
     ShmBuffer below(c->shm(), 200, 150, WL_SHM_FORMAT_XRGB8888);
     below.fill(red);

@@ -26,8 +26,7 @@ constexpr uint32_t bystander_color = 0xff30a0d0;
 uint32_t id_of(void *proxy) { return wl_proxy_get_id(static_cast<wl_proxy *>(proxy)); }
 
 // A size x size buffer: red and green on top, blue and white below.
-std::unique_ptr<ShmBuffer> quadrants(Client &c, int32_t size)
-{
+std::unique_ptr<ShmBuffer> quadrants(Client &c, int32_t size) {
     auto buffer = std::make_unique<ShmBuffer>(c.shm(), size, size);
     const int32_t half = size / 2;
     buffer->fill_rect({0, 0, half, half}, red);
@@ -47,8 +46,7 @@ protected:
         std::unique_ptr<ShmBuffer> buffer;
     };
 
-    void SetUp() override
-    {
+    void SetUp() override {
         SluiceTest::SetUp();
         if (HasFatalFailure())
             return;
@@ -57,8 +55,7 @@ protected:
             GTEST_SKIP() << "sluice offers no wp_viewporter";
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         window_.viewport.reset();
         window_.toplevel.reset();
         window_.buffer.reset();
@@ -71,8 +68,7 @@ protected:
 
     // Maps a toplevel showing `buffer` through a viewport that `setup`
     // configures before the first buffer is committed.
-    void map_with_viewport(std::unique_ptr<ShmBuffer> buffer, const std::function<void(wp_viewport *)> &setup)
-    {
+    void map_with_viewport(std::unique_ptr<ShmBuffer> buffer, const std::function<void(wp_viewport *)> &setup) {
         window_.buffer = std::move(buffer);
         window_.toplevel = std::make_unique<Toplevel>(*client_);
         window_.viewport.reset(wp_viewporter_get_viewport(client_->viewporter(), window_.toplevel->surface()));
@@ -82,8 +78,7 @@ protected:
 
     // Captures until every area shows its colour, then checks each (and
     // that the window's box holds nothing of the background).
-    void expect_areas(const Rect &window, const std::vector<std::pair<Rect, uint32_t>> &areas)
-    {
+    void expect_areas(const Rect &window, const std::vector<std::pair<Rect, uint32_t>> &areas) {
         const auto shot = capture_until(
             *client_, client_->output().proxy.get(),
             [&](const Image &img) {
@@ -112,8 +107,7 @@ protected:
 
     // A second client with a window, to show that an offender's error
     // leaves everyone else alone.
-    void start_bystander()
-    {
+    void start_bystander() {
         bystander_client_ = connect();
         Client &c = *bystander_client_;
         bystander_.buffer = std::make_unique<ShmBuffer>(c.shm(), 100, 80);
@@ -122,8 +116,7 @@ protected:
         ASSERT_TRUE(bystander_.toplevel->map(*bystander_.buffer)) << c.describe_error();
     }
 
-    void expect_bystander_unharmed()
-    {
+    void expect_bystander_unharmed() {
         Client &c = *bystander_client_;
         ASSERT_EQ(c.error(), 0) << "bystander lost its connection: " << c.describe_error();
         std::vector<std::unique_ptr<ShmBuffer>> frames;
@@ -146,8 +139,7 @@ protected:
     // Sends what `misbehave` sends on a fresh surface's viewport and
     // expects `code` on that viewport.
     using Misbehaviour = std::function<void(Client &, Proxy<wl_surface> &, wp_viewport *)>;
-    void expect_viewport_error(const Misbehaviour &misbehave, uint32_t code)
-    {
+    void expect_viewport_error(const Misbehaviour &misbehave, uint32_t code) {
         start_bystander();
         if (HasFatalFailure())
             return;
@@ -168,8 +160,7 @@ protected:
     Window bystander_;
 };
 
-TEST_F(Viewporter, DestinationScalesATinyBufferUp)
-{
+TEST_F(Viewporter, DestinationScalesATinyBufferUp) {
     map_with_viewport(quadrants(*client_, 2), [](wp_viewport *v) { wp_viewport_set_destination(v, 200, 200); });
     if (HasFatalFailure())
         return;
@@ -182,8 +173,7 @@ TEST_F(Viewporter, DestinationScalesATinyBufferUp)
                        {inset(win, 155, 155, 45, 45), white}});
 }
 
-TEST_F(Viewporter, OnePixelBufferFillsItsDestination)
-{
+TEST_F(Viewporter, OnePixelBufferFillsItsDestination) {
     auto buffer = std::make_unique<ShmBuffer>(client_->shm(), 1, 1);
     buffer->fill(green);
     map_with_viewport(std::move(buffer), [](wp_viewport *v) { wp_viewport_set_destination(v, 120, 90); });
@@ -193,8 +183,7 @@ TEST_F(Viewporter, OnePixelBufferFillsItsDestination)
     expect_areas(win, {{win, green}});
 }
 
-TEST_F(Viewporter, SourceCropsToOneQuadrant)
-{
+TEST_F(Viewporter, SourceCropsToOneQuadrant) {
     // The green quadrant of a 4x4 buffer, stretched: nothing of its red
     // or white neighbours may bleed in at the edges.
     map_with_viewport(quadrants(*client_, 4), [](wp_viewport *v) {
@@ -208,8 +197,7 @@ TEST_F(Viewporter, SourceCropsToOneQuadrant)
     expect_areas(win, {{win, green}});
 }
 
-TEST_F(Viewporter, SourceWithoutDestinationSetsTheSurfaceSize)
-{
+TEST_F(Viewporter, SourceWithoutDestinationSetsTheSurfaceSize) {
     // The white quadrant of an 8x8 buffer at its own size: a 4x4 surface.
     map_with_viewport(quadrants(*client_, 8), [](wp_viewport *v) {
         wp_viewport_set_source(v, wl_fixed_from_int(4), wl_fixed_from_int(4), wl_fixed_from_int(4),
@@ -221,8 +209,7 @@ TEST_F(Viewporter, SourceWithoutDestinationSetsTheSurfaceSize)
     expect_areas(win, {{win, white}});
 }
 
-TEST_F(Viewporter, FractionalSourceIsHonoured)
-{
+TEST_F(Viewporter, FractionalSourceIsHonoured) {
     // Texels 2.5 .. 5.5 of an 8x8 buffer whose quadrants meet at texel 4,
     // onto 200x200: the seam lands at pixel 100 (not at 4/3 of the width,
     // where a renderer ignoring the crop's offset would put it), and the
@@ -241,8 +228,7 @@ TEST_F(Viewporter, FractionalSourceIsHonoured)
                        {inset(win, 140, 140, 60, 60), white}});
 }
 
-TEST_F(Viewporter, UnsettingTheViewportRestoresTheBufferSize)
-{
+TEST_F(Viewporter, UnsettingTheViewportRestoresTheBufferSize) {
     map_with_viewport(quadrants(*client_, 2), [](wp_viewport *v) { wp_viewport_set_destination(v, 200, 200); });
     if (HasFatalFailure())
         return;
@@ -261,21 +247,18 @@ TEST_F(Viewporter, UnsettingTheViewportRestoresTheBufferSize)
     EXPECT_EQ(client_->error(), 0) << client_->describe_error();
 }
 
-TEST_F(Viewporter, ZeroDestinationIsBadValue)
-{
+TEST_F(Viewporter, ZeroDestinationIsBadValue) {
     expect_viewport_error([](Client &, Proxy<wl_surface> &, wp_viewport *v) { wp_viewport_set_destination(v, 0, 100); },
                           WP_VIEWPORT_ERROR_BAD_VALUE);
 }
 
-TEST_F(Viewporter, NegativeDestinationIsBadValue)
-{
+TEST_F(Viewporter, NegativeDestinationIsBadValue) {
     // Only -1, -1 means "unset"; any other negative size is an error.
     expect_viewport_error([](Client &, Proxy<wl_surface> &, wp_viewport *v) { wp_viewport_set_destination(v, -5, 20); },
                           WP_VIEWPORT_ERROR_BAD_VALUE);
 }
 
-TEST_F(Viewporter, NegativeSourceOriginIsBadValue)
-{
+TEST_F(Viewporter, NegativeSourceOriginIsBadValue) {
     expect_viewport_error(
         [](Client &, Proxy<wl_surface> &, wp_viewport *v) {
             wp_viewport_set_source(v, wl_fixed_from_int(-2), wl_fixed_from_int(0), wl_fixed_from_int(2),
@@ -284,8 +267,7 @@ TEST_F(Viewporter, NegativeSourceOriginIsBadValue)
         WP_VIEWPORT_ERROR_BAD_VALUE);
 }
 
-TEST_F(Viewporter, ZeroSourceSizeIsBadValue)
-{
+TEST_F(Viewporter, ZeroSourceSizeIsBadValue) {
     expect_viewport_error(
         [](Client &, Proxy<wl_surface> &, wp_viewport *v) {
             wp_viewport_set_source(v, wl_fixed_from_int(0), wl_fixed_from_int(0), wl_fixed_from_int(0),
@@ -294,8 +276,7 @@ TEST_F(Viewporter, ZeroSourceSizeIsBadValue)
         WP_VIEWPORT_ERROR_BAD_VALUE);
 }
 
-TEST_F(Viewporter, SourceOutsideTheBufferAtCommitIsOutOfBuffer)
-{
+TEST_F(Viewporter, SourceOutsideTheBufferAtCommitIsOutOfBuffer) {
     std::unique_ptr<ShmBuffer> buffer;
     expect_viewport_error(
         [&](Client &c, Proxy<wl_surface> &surface, wp_viewport *v) {
@@ -311,8 +292,7 @@ TEST_F(Viewporter, SourceOutsideTheBufferAtCommitIsOutOfBuffer)
         WP_VIEWPORT_ERROR_OUT_OF_BUFFER);
 }
 
-TEST_F(Viewporter, RequestAfterTheSurfaceIsGoneIsNoSurface)
-{
+TEST_F(Viewporter, RequestAfterTheSurfaceIsGoneIsNoSurface) {
     expect_viewport_error(
         [](Client &, Proxy<wl_surface> &surface, wp_viewport *v) {
             surface.reset(); // wl_surface.destroy; the viewport stays
@@ -321,8 +301,7 @@ TEST_F(Viewporter, RequestAfterTheSurfaceIsGoneIsNoSurface)
         WP_VIEWPORT_ERROR_NO_SURFACE);
 }
 
-TEST_F(Viewporter, SecondViewportForASurfaceIsViewportExists)
-{
+TEST_F(Viewporter, SecondViewportForASurfaceIsViewportExists) {
     start_bystander();
     if (HasFatalFailure())
         return;
@@ -337,8 +316,7 @@ TEST_F(Viewporter, SecondViewportForASurfaceIsViewportExists)
     expect_bystander_unharmed();
 }
 
-TEST_F(Viewporter, ANewViewportAfterTheOldOneIsDestroyedIsFine)
-{
+TEST_F(Viewporter, ANewViewportAfterTheOldOneIsDestroyedIsFine) {
     Proxy<wl_surface> surface(wl_compositor_create_surface(client_->compositor()));
     Proxy<wp_viewport> first(wp_viewporter_get_viewport(client_->viewporter(), surface.get()));
     first.reset();

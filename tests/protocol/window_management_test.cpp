@@ -84,19 +84,18 @@ TEST_F(WindowManagement, ClickFocusesAndRaises) {
     const Rect a = centered(out_w, out_h, 200, 100);
     const Rect overlap{a.x + 32, a.y + 32, 200 - 32, 100 - 32};
     ASSERT_TRUE(app->dispatch_until([&] { return seat->keyboard_focus() == second.surface(); }));
-    ASSERT_TRUE(capture_until(*app, app->output().proxy.get(),
-                              [&](const Image &img) { return img.all(overlap, green); })
-                    .matched);
+    ASSERT_TRUE(capture_until(*app, app->output().proxy.get(), [&](const Image &img) {
+                    return img.all(overlap, green);
+                }).matched);
 
     // Click the part of the first window the second does not cover.
     pointer->move_to(a.x + 10, a.y + 10);
     pointer->click(BTN_LEFT);
     ASSERT_TRUE(settle());
-    ASSERT_TRUE(app->dispatch_until([&] { return seat->keyboard_focus() == first.surface(); }))
-        << "click to focus";
+    ASSERT_TRUE(app->dispatch_until([&] { return seat->keyboard_focus() == first.surface(); })) << "click to focus";
     EXPECT_EQ(seat->buttons_pressed(), (std::vector<uint32_t>{BTN_LEFT})) << "the click reaches the client";
-    auto raised = capture_until(*app, app->output().proxy.get(),
-                                [&](const Image &img) { return img.all(overlap, red); });
+    auto raised =
+        capture_until(*app, app->output().proxy.get(), [&](const Image &img) { return img.all(overlap, red); });
     EXPECT_TRUE(raised.matched) << "the clicked window comes to the top; " << keep_image(raised.last, "screen");
 }
 
@@ -106,9 +105,9 @@ TEST_F(WindowManagement, AltDragMovesTheWindow) {
     Toplevel window(*app);
     ASSERT_TRUE(window.map(buffer));
     const Rect before = centered(out_w, out_h, 120, 80);
-    ASSERT_TRUE(capture_until(*app, app->output().proxy.get(),
-                              [&](const Image &img) { return img.bounding_box(red) == std::optional(before); })
-                    .matched);
+    ASSERT_TRUE(capture_until(*app, app->output().proxy.get(), [&](const Image &img) {
+                    return img.bounding_box(red) == std::optional(before);
+                }).matched);
 
     pointer->move_to(before.x + 20, before.y + 20);
     keyboard->press(KEY_LEFTALT);
@@ -144,7 +143,8 @@ TEST_F(WindowManagement, AltRightDragResizes) {
     ASSERT_TRUE(app->dispatch_until([&] {
         return window.configure_count() > configures && window.configured_width() == 160 &&
                window.configured_height() == 110;
-    })) << "asked to grow by the drag: got " << window.configured_width() << "x" << window.configured_height();
+    })) << "asked to grow by the drag: got "
+        << window.configured_width() << "x" << window.configured_height();
 }
 
 TEST_F(WindowManagement, AltTabCyclesFocus) {
@@ -207,8 +207,8 @@ TEST_F(WindowManagement, FullscreenCoversTheOutputAndRestores) {
     ShmBuffer full(app->shm(), out_w, out_h);
     full.fill(green);
     window.commit_buffer(full);
-    auto covered = capture_until(*app, app->output().proxy.get(),
-                                 [&](const Image &img) { return img.all(img.bounds(), green); });
+    auto covered =
+        capture_until(*app, app->output().proxy.get(), [&](const Image &img) { return img.all(img.bounds(), green); });
     EXPECT_TRUE(covered.matched) << "the window covers the whole output; " << keep_image(covered.last, "screen");
 
     xdg_toplevel_unset_fullscreen(window.toplevel());
@@ -220,8 +220,7 @@ TEST_F(WindowManagement, FullscreenCoversTheOutputAndRestores) {
     auto restored = capture_until(*app, app->output().proxy.get(), [&](const Image &img) {
         return img.bounding_box(red) == std::optional(before) && img.pixel(0, 0) == background_argb;
     });
-    EXPECT_TRUE(restored.matched) << "back where it was, background around it; "
-                                  << keep_image(restored.last, "screen");
+    EXPECT_TRUE(restored.matched) << "back where it was, background around it; " << keep_image(restored.last, "screen");
 }
 
 TEST_F(WindowManagement, FullscreenBufferOfOutputSizeIsScannedOut) {
@@ -242,8 +241,8 @@ TEST_F(WindowManagement, FullscreenBufferOfOutputSizeIsScannedOut) {
     ASSERT_EQ(feedback.state(), PresentationFeedback::State::presented);
     EXPECT_NE(feedback.presented().flags & WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY, 0u)
         << "flags " << feedback.presented().flags;
-    auto shown = capture_until(*app, app->output().proxy.get(),
-                               [&](const Image &img) { return img.all(img.bounds(), green); });
+    auto shown =
+        capture_until(*app, app->output().proxy.get(), [&](const Image &img) { return img.all(img.bounds(), green); });
     EXPECT_TRUE(shown.matched) << "screencopy still sees it; " << keep_image(shown.last, "screen");
 
     // A second surface on top (a popup-sized toplevel) ends the scan-out.

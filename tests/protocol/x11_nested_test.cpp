@@ -22,8 +22,7 @@ constexpr int32_t out_h = 240;
 
 class X11Nested : public SluiceTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         const auto binary = find_xvfb();
         if (!binary)
             GTEST_SKIP() << "Xvfb is not installed (Debian package xvfb)";
@@ -36,14 +35,12 @@ protected:
         SluiceTest::SetUp();
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         SluiceTest::TearDown();
         xvfb_.reset();
     }
 
-    ServerOptions server_options() const override
-    {
+    ServerOptions server_options() const override {
         ServerOptions options;
         options.backend = "x11";
         options.mode = std::to_string(out_w) + "x" + std::to_string(out_h) + "@60";
@@ -53,8 +50,7 @@ protected:
     }
 
     // sluice's output window on the X server, once it is mapped at its mode.
-    std::optional<XWindow> output_window(std::chrono::milliseconds timeout = 10s)
-    {
+    std::optional<XWindow> output_window(std::chrono::milliseconds timeout = 10s) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         do {
             for (const XWindow &w : xvfb_->windows()) {
@@ -73,8 +69,7 @@ private:
     std::unique_ptr<Xvfb> xvfb_;
 };
 
-TEST_F(X11Nested, ClientIsShownInTheXServersPixels)
-{
+TEST_F(X11Nested, ClientIsShownInTheXServersPixels) {
     const auto window = output_window();
     ASSERT_TRUE(window) << "no " << out_w << "x" << out_h << " window of sluice's on " << xvfb().display();
 
@@ -103,8 +98,7 @@ TEST_F(X11Nested, ClientIsShownInTheXServersPixels)
         << keep_image(shot, "xvfb-root");
 }
 
-TEST_F(X11Nested, FramesArePresented)
-{
+TEST_F(X11Nested, FramesArePresented) {
     ASSERT_TRUE(output_window()) << "sluice's window never mapped on " << xvfb().display();
     auto client = connect();
     ASSERT_NE(client->presentation(), nullptr) << "no wp_presentation global";
@@ -136,8 +130,7 @@ TEST_F(X11Nested, FramesArePresented)
     }
 }
 
-TEST_F(X11Nested, ClosingItsWindowEndsSluice)
-{
+TEST_F(X11Nested, ClosingItsWindowEndsSluice) {
     const auto window = output_window();
     ASSERT_TRUE(window) << "sluice's window never mapped on " << xvfb().display();
     auto client = connect();

@@ -21,8 +21,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Reads the display number Xvfb writes to -displayfd, newline-terminated.
-std::string read_display_number(int fd, std::chrono::milliseconds timeout)
-{
+std::string read_display_number(int fd, std::chrono::milliseconds timeout) {
     std::string number;
     const auto deadline = Clock::now() + timeout;
     while (number.find('\n') == std::string::npos) {
@@ -38,7 +37,7 @@ std::string read_display_number(int fd, std::chrono::milliseconds timeout)
         char buf[16];
         const ssize_t n = read(fd, buf, sizeof(buf));
         if (n <= 0)
-            return {};  // Xvfb exited without saying
+            return {}; // Xvfb exited without saying
         number.append(buf, static_cast<size_t>(n));
     }
     return number.substr(0, number.find('\n'));
@@ -53,8 +52,7 @@ using ReplyPtr = std::unique_ptr<Reply, FreeDeleter<Reply>>;
 
 } // namespace
 
-std::optional<std::filesystem::path> find_xvfb()
-{
+std::optional<std::filesystem::path> find_xvfb() {
     for (const char *dir : {"/usr/bin", "/usr/local/bin"}) {
         const auto path = std::filesystem::path(dir) / "Xvfb";
         if (std::filesystem::exists(path))
@@ -64,16 +62,16 @@ std::optional<std::filesystem::path> find_xvfb()
 }
 
 Xvfb::Xvfb(const std::filesystem::path &binary, int32_t width, int32_t height, const std::filesystem::path &log,
-           std::chrono::milliseconds timeout)
-{
+           std::chrono::milliseconds timeout) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
         throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
     UniqueFd number_read(fds[0]), number_write(fds[1]);
 
     ProcessSpec spec;
-    spec.argv = {binary.string(), "-displayfd", std::to_string(number_write.get()), "-screen", "0",
-                 std::to_string(width) + "x" + std::to_string(height) + "x24", "-nolisten", "tcp"};
+    spec.argv = {binary.string(), "-displayfd", std::to_string(number_write.get()),
+                 "-screen",       "0",          std::to_string(width) + "x" + std::to_string(height) + "x24",
+                 "-nolisten",     "tcp"};
     spec.stdout_path = log;
     spec.stderr_path = log;
     spec.keep_fds = {number_write.get()};
@@ -93,16 +91,14 @@ Xvfb::Xvfb(const std::filesystem::path &binary, int32_t width, int32_t height, c
     }
 }
 
-Xvfb::~Xvfb()
-{
+Xvfb::~Xvfb() {
     if (connection_ != nullptr)
         xcb_disconnect(connection_);
     if (process_)
         process_->stop(SIGTERM, std::chrono::milliseconds{5000});
 }
 
-std::vector<XWindow> Xvfb::windows()
-{
+std::vector<XWindow> Xvfb::windows() {
     const xcb_window_t root = xcb_setup_roots_iterator(xcb_get_setup(connection_)).data->root;
     ReplyPtr<xcb_query_tree_reply_t> tree(
         xcb_query_tree_reply(connection_, xcb_query_tree(connection_, root), nullptr));
@@ -113,10 +109,10 @@ std::vector<XWindow> Xvfb::windows()
     for (int i = 0; i < xcb_query_tree_children_length(tree.get()); ++i) {
         ReplyPtr<xcb_get_geometry_reply_t> geometry(
             xcb_get_geometry_reply(connection_, xcb_get_geometry(connection_, children[i]), nullptr));
-        ReplyPtr<xcb_get_window_attributes_reply_t> attributes(xcb_get_window_attributes_reply(
-            connection_, xcb_get_window_attributes(connection_, children[i]), nullptr));
+        ReplyPtr<xcb_get_window_attributes_reply_t> attributes(
+            xcb_get_window_attributes_reply(connection_, xcb_get_window_attributes(connection_, children[i]), nullptr));
         if (!geometry || !attributes)
-            continue;  // gone meanwhile
+            continue; // gone meanwhile
         result.push_back({children[i],
                           {geometry->x, geometry->y, geometry->width, geometry->height},
                           attributes->map_state == XCB_MAP_STATE_VIEWABLE});
@@ -124,16 +120,15 @@ std::vector<XWindow> Xvfb::windows()
     return result;
 }
 
-Image Xvfb::capture_root()
-{
+Image Xvfb::capture_root() {
     const xcb_screen_t *screen = xcb_setup_roots_iterator(xcb_get_setup(connection_)).data;
     const int32_t width = screen->width_in_pixels;
     const int32_t height = screen->height_in_pixels;
-    ReplyPtr<xcb_get_image_reply_t> reply(xcb_get_image_reply(
-        connection_,
-        xcb_get_image(connection_, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, 0, 0, static_cast<uint16_t>(width),
-                      static_cast<uint16_t>(height), ~0u),
-        nullptr));
+    ReplyPtr<xcb_get_image_reply_t> reply(
+        xcb_get_image_reply(connection_,
+                            xcb_get_image(connection_, XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, 0, 0,
+                                          static_cast<uint16_t>(width), static_cast<uint16_t>(height), ~0u),
+                            nullptr));
     if (!reply)
         throw std::runtime_error("GetImage on the root of " + display_ + " failed");
     // Depth 24 in 32-bit pixels, little-endian: the bytes of XRGB8888.
@@ -150,15 +145,13 @@ Image Xvfb::capture_root()
     return image;
 }
 
-uint32_t Xvfb::atom(const char *name)
-{
+uint32_t Xvfb::atom(const char *name) {
     ReplyPtr<xcb_intern_atom_reply_t> reply(xcb_intern_atom_reply(
         connection_, xcb_intern_atom(connection_, 0, static_cast<uint16_t>(std::strlen(name)), name), nullptr));
     return reply ? reply->atom : XCB_ATOM_NONE;
 }
 
-void Xvfb::close_window(uint32_t id)
-{
+void Xvfb::close_window(uint32_t id) {
     xcb_client_message_event_t event{};
     event.response_type = XCB_CLIENT_MESSAGE;
     event.format = 32;

@@ -22,7 +22,7 @@ std::optional<std::filesystem::path> find_xvfb();
 
 struct XWindow {
     uint32_t id = 0;
-    Rect geometry;  // relative to the root
+    Rect geometry; // relative to the root
     bool viewable = false;
 };
 

@@ -50,8 +50,8 @@ TEST_F(Xwayland, X11WindowIsShownCentered) {
     }
     ASSERT_FALSE(display.empty()) << "sluice never said which DISPLAY Xwayland has";
 
-    ChildProcess x11 = server().spawn_client({client, "160", "120", "30a050"}, scratch_file("x11.log"),
-                                             {{"DISPLAY", display}});
+    ChildProcess x11 =
+        server().spawn_client({client, "160", "120", "30a050"}, scratch_file("x11.log"), {{"DISPLAY", display}});
     auto c = connect();
     const Rect expected = centered(out_w, out_h, 160, 120);
     auto shown = capture_until(
@@ -59,8 +59,8 @@ TEST_F(Xwayland, X11WindowIsShownCentered) {
         [&](const Image &img) { return img.bounding_box(0xff30a050) == std::optional<Rect>(expected); },
         std::chrono::milliseconds{20000});
     EXPECT_TRUE(shown.matched) << "the X11 window at " << expected.x << "," << expected.y << "; "
-                               << keep_image(shown.last, "screen") << "; client log: "
-                               << read_text_file(scratch_file("x11.log"));
+                               << keep_image(shown.last, "screen")
+                               << "; client log: " << read_text_file(scratch_file("x11.log"));
 }
 
 } // namespace

@@ -38,17 +38,20 @@ using sluice::test_uapi::SwSyncCreateFence;
 constexpr unsigned long kSwSyncCreateFence = sluice::test_uapi::kIoctlSwSyncCreateFence;
 constexpr unsigned long kSwSyncInc = sluice::test_uapi::kIoctlSwSyncInc;
 
-constexpr const char* kVgemCard = "/dev/dri/card0";
-constexpr const char* kVgemRender = "/dev/dri/renderD128";
-constexpr const char* kVkmsCard = "/dev/dri/card1";
-constexpr const char* kSwSync = sluice::test_uapi::kSwSyncPath;
+constexpr const char *kVgemCard = "/dev/dri/card0";
+constexpr const char *kVgemRender = "/dev/dri/renderD128";
+constexpr const char *kVkmsCard = "/dev/dri/card1";
+constexpr const char *kSwSync = sluice::test_uapi::kSwSyncPath;
 
 class Fd {
 public:
     explicit Fd(int fd = -1) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() { if (fd_ >= 0) close(fd_); }
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+    ~Fd() {
+        if (fd_ >= 0)
+            close(fd_);
+    }
     int get() const { return fd_; }
     bool valid() const { return fd_ >= 0; }
 
@@ -58,30 +61,33 @@ private:
 
 class Mapping {
 public:
-    Mapping(int fd, size_t size, int prot)
-        : size_(size), ptr_(mmap(nullptr, size, prot, MAP_SHARED, fd, 0)) {}
-    Mapping(const Mapping&) = delete;
-    Mapping& operator=(const Mapping&) = delete;
-    ~Mapping() { if (ok()) munmap(ptr_, size_); }
+    Mapping(int fd, size_t size, int prot) : size_(size), ptr_(mmap(nullptr, size, prot, MAP_SHARED, fd, 0)) {}
+    Mapping(const Mapping &) = delete;
+    Mapping &operator=(const Mapping &) = delete;
+    ~Mapping() {
+        if (ok())
+            munmap(ptr_, size_);
+    }
     bool ok() const { return ptr_ != MAP_FAILED; }
-    uint8_t* bytes() const { return static_cast<uint8_t*>(ptr_); }
+    uint8_t *bytes() const { return static_cast<uint8_t *>(ptr_); }
 
 private:
     size_t size_;
-    void* ptr_;
+    void *ptr_;
 };
 
 std::string errstr() { return std::string(strerror(errno)); }
 
 std::string driver_name(int fd) {
     drmVersionPtr v = drmGetVersion(fd);
-    if (!v) return "(drmGetVersion failed: " + errstr() + ")";
+    if (!v)
+        return "(drmGetVersion failed: " + errstr() + ")";
     std::string name(v->name, v->name_len);
     drmFreeVersion(v);
     return name;
 }
 
-bool is_char_device(const char* path) {
+bool is_char_device(const char *path) {
     struct stat st {};
     return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
 }
@@ -89,12 +95,15 @@ bool is_char_device(const char* path) {
 // The value of the "type" property of a KMS plane, or -1.
 int64_t plane_type(int fd, uint32_t plane_id) {
     drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
-    if (!props) return -1;
+    if (!props)
+        return -1;
     int64_t type = -1;
     for (uint32_t i = 0; i < props->count_props; ++i) {
         drmModePropertyPtr prop = drmModeGetProperty(fd, props->props[i]);
-        if (!prop) continue;
-        if (strcmp(prop->name, "type") == 0) type = static_cast<int64_t>(props->prop_values[i]);
+        if (!prop)
+            continue;
+        if (strcmp(prop->name, "type") == 0)
+            type = static_cast<int64_t>(props->prop_values[i]);
         drmModeFreeProperty(prop);
     }
     drmModeFreeObjectProperties(props);
@@ -104,7 +113,7 @@ int64_t plane_type(int fd, uint32_t plane_id) {
 TEST(VmGuest, EnvironmentIsWhatRunInVmPromises) {
     EXPECT_STREQ(getenv("HOME"), "/tmp");
     EXPECT_STREQ(getenv("GALLIUM_OVERRIDE_CPU_CAPS"), "sse4.1");
-    const char* xdg = getenv("XDG_RUNTIME_DIR");
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
     ASSERT_NE(xdg, nullptr);
     EXPECT_STREQ(xdg, "/run/user/0");
     struct stat st {};
@@ -114,7 +123,7 @@ TEST(VmGuest, EnvironmentIsWhatRunInVmPromises) {
     EXPECT_EQ(getuid(), 0u);
 
     // writable tmpfs where programs expect it, the host's files read-only
-    for (const char* dir : {"/tmp", "/run", "/dev/shm", "/var/tmp"}) {
+    for (const char *dir : {"/tmp", "/run", "/dev/shm", "/var/tmp"}) {
         std::string path = std::string(dir) + "/sluice-vm-smoke-probe";
         Fd fd(open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
         EXPECT_TRUE(fd.valid()) << path << ": " << errstr();
@@ -162,7 +171,8 @@ TEST(VmGuest, VkmsCardHasPrimaryOverlayCursorPlanesAndWriteback) {
     drmModePlaneResPtr planes = drmModeGetPlaneResources(card.get());
     ASSERT_NE(planes, nullptr) << errstr();
     std::map<int64_t, int> by_type;
-    for (uint32_t i = 0; i < planes->count_planes; ++i) ++by_type[plane_type(card.get(), planes->planes[i])];
+    for (uint32_t i = 0; i < planes->count_planes; ++i)
+        ++by_type[plane_type(card.get(), planes->planes[i])];
     drmModeFreePlaneResources(planes);
     printf("vkms planes: %d primary, %d overlay, %d cursor\n", by_type[DRM_PLANE_TYPE_PRIMARY],
            by_type[DRM_PLANE_TYPE_OVERLAY], by_type[DRM_PLANE_TYPE_CURSOR]);
@@ -178,15 +188,16 @@ TEST(VmGuest, VkmsCardHasPrimaryOverlayCursorPlanesAndWriteback) {
     int writeback = 0, connected = 0;
     for (int i = 0; i < res->count_connectors; ++i) {
         drmModeConnectorPtr conn = drmModeGetConnector(card.get(), res->connectors[i]);
-        if (!conn) continue;
+        if (!conn)
+            continue;
         if (conn->connector_type == DRM_MODE_CONNECTOR_WRITEBACK) {
             ++writeback;
         } else if (conn->connection == DRM_MODE_CONNECTED && conn->count_modes > 0) {
             ++connected;
             for (int m = 0; m < conn->count_modes; ++m)
                 if (conn->modes[m].type & DRM_MODE_TYPE_PREFERRED)
-                    printf("vkms connector %u: preferred mode %ux%u@%u\n", conn->connector_id,
-                           conn->modes[m].hdisplay, conn->modes[m].vdisplay, conn->modes[m].vrefresh);
+                    printf("vkms connector %u: preferred mode %ux%u@%u\n", conn->connector_id, conn->modes[m].hdisplay,
+                           conn->modes[m].vdisplay, conn->modes[m].vrefresh);
         }
         drmModeFreeConnector(conn);
     }
@@ -207,7 +218,7 @@ TEST(VmGuest, UdmabufFromSealedMemfdImportsIntoVkms) {
 
     Fd udmabuf(open("/dev/udmabuf", O_RDWR | O_CLOEXEC));
     ASSERT_TRUE(udmabuf.valid()) << "/dev/udmabuf: " << errstr();
-    udmabuf_create create {};
+    udmabuf_create create{};
     create.memfd = static_cast<uint32_t>(memfd.get());
     create.flags = UDMABUF_FLAGS_CLOEXEC;
     create.offset = 0;
@@ -224,15 +235,17 @@ TEST(VmGuest, UdmabufFromSealedMemfdImportsIntoVkms) {
     {
         Mapping mem(memfd.get(), size, PROT_READ | PROT_WRITE);
         ASSERT_TRUE(mem.ok()) << errstr();
-        for (size_t i = 0; i < size; ++i) mem.bytes()[i] = static_cast<uint8_t>(i * 7);
+        for (size_t i = 0; i < size; ++i)
+            mem.bytes()[i] = static_cast<uint8_t>(i * 7);
     }
     Mapping buf(dmabuf.get(), size, PROT_READ);
     ASSERT_TRUE(buf.ok()) << "mmap of the dma-buf: " << errstr();
-    dma_buf_sync sync {};
+    dma_buf_sync sync{};
     sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
     EXPECT_EQ(ioctl(dmabuf.get(), DMA_BUF_IOCTL_SYNC, &sync), 0) << errstr();
     bool same = true;
-    for (size_t i = 0; i < size && same; ++i) same = buf.bytes()[i] == static_cast<uint8_t>(i * 7);
+    for (size_t i = 0; i < size && same; ++i)
+        same = buf.bytes()[i] == static_cast<uint8_t>(i * 7);
     EXPECT_TRUE(same) << "dma-buf contents differ from the memfd's";
     sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
     EXPECT_EQ(ioctl(dmabuf.get(), DMA_BUF_IOCTL_SYNC, &sync), 0) << errstr();
@@ -246,7 +259,8 @@ TEST(VmGuest, UdmabufFromSealedMemfdImportsIntoVkms) {
     uint32_t fb = 0;
     EXPECT_EQ(drmModeAddFB2(card.get(), width, height, DRM_FORMAT_XRGB8888, handles, pitches, offsets, &fb, 0), 0)
         << errstr();
-    if (fb) drmModeRmFB(card.get(), fb);
+    if (fb)
+        drmModeRmFB(card.get(), fb);
     drmCloseBufferHandle(card.get(), handle);
 }
 
@@ -255,14 +269,14 @@ TEST(VmGuest, SwSyncTimelineInDebugfs) {
     Fd timeline(open(kSwSync, O_RDWR | O_CLOEXEC));
     ASSERT_TRUE(timeline.valid()) << kSwSync << ": " << errstr();
 
-    SwSyncCreateFence data {};
+    SwSyncCreateFence data{};
     data.value = 1;
     snprintf(data.name, sizeof data.name, "sluice-vm-smoke");
     ASSERT_EQ(ioctl(timeline.get(), kSwSyncCreateFence, &data), 0) << errstr();
     Fd fence(data.fence);
     ASSERT_TRUE(fence.valid());
 
-    pollfd pfd {fence.get(), POLLIN, 0};
+    pollfd pfd{fence.get(), POLLIN, 0};
     EXPECT_EQ(poll(&pfd, 1, 0), 0) << "a fence at point 1 signaled before the timeline advanced";
     uint32_t inc = 1;
     ASSERT_EQ(ioctl(timeline.get(), kSwSyncInc, &inc), 0) << errstr();
@@ -274,7 +288,7 @@ TEST(VmGuest, SwSyncTimelineInDebugfs) {
 TEST(VmGuest, DmaHeapAndUinput) {
     Fd heap(open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC));
     ASSERT_TRUE(heap.valid()) << "/dev/dma_heap/system: " << errstr();
-    dma_heap_allocation_data alloc {};
+    dma_heap_allocation_data alloc{};
     alloc.len = 4096;
     alloc.fd_flags = O_RDWR | O_CLOEXEC;
     ASSERT_EQ(ioctl(heap.get(), DMA_HEAP_IOCTL_ALLOC, &alloc), 0) << errstr();
@@ -286,9 +300,9 @@ TEST(VmGuest, DmaHeapAndUinput) {
     EXPECT_TRUE(uinput.valid()) << "/dev/uinput: " << errstr();
 }
 
-}  // namespace
+} // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char **argv) {
     if (!getenv("SLUICE_IN_VM")) {
         fprintf(stderr, "vm-smoke: skipping: not inside the test VM; run it through tests/vm/run-in-vm\n");
         return 77;

@@ -103,9 +103,7 @@ public:
         display_.base.stop = [](WlcsDisplayServer *s) { self(s)->stop(); };
         display_.base.create_client_socket = [](WlcsDisplayServer *s) { return self(s)->create_client_socket(); };
         display_.base.position_window_absolute = [](WlcsDisplayServer *s, wl_display *client, wl_surface *surface,
-                                                    int x, int y) {
-            self(s)->position_window(client, surface, x, y);
-        };
+                                                    int x, int y) { self(s)->position_window(client, surface, x, y); };
         display_.base.create_pointer = [](WlcsDisplayServer *s) { return self(s)->create_pointer(); };
         display_.base.create_touch = [](WlcsDisplayServer *s) { return self(s)->create_touch(); };
         display_.base.get_descriptor = [](const WlcsDisplayServer *) { return &descriptor; };
@@ -256,7 +254,8 @@ private:
             return;
         }
         wlr_xdg_surface *xdg = wlr_xdg_surface_from_wlr_surface(surface);
-        bool buffer_coming = (surface->pending.committed & WLR_SURFACE_STATE_BUFFER) && surface->pending.buffer != nullptr;
+        bool buffer_coming =
+            (surface->pending.committed & WLR_SURFACE_STATE_BUFFER) && surface->pending.buffer != nullptr;
         if (xdg != nullptr && !xdg->configured && (buffer_coming || wlr_surface_has_buffer(surface))) {
             xdg->configured = true;
         }
@@ -353,8 +352,7 @@ private:
             reinterpret_cast<Pointer *>(p)->owner->move_pointer(true, wl_fixed_to_double(x), wl_fixed_to_double(y));
         };
         pointer->base.move_relative = [](WlcsPointer *p, wl_fixed_t dx, wl_fixed_t dy) {
-            reinterpret_cast<Pointer *>(p)->owner->move_pointer(false, wl_fixed_to_double(dx),
-                                                                wl_fixed_to_double(dy));
+            reinterpret_cast<Pointer *>(p)->owner->move_pointer(false, wl_fixed_to_double(dx), wl_fixed_to_double(dy));
         };
         pointer->base.button_down = [](WlcsPointer *p, int button) {
             reinterpret_cast<Pointer *>(p)->owner->press_button(button, true);

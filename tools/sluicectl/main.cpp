@@ -27,25 +27,23 @@ constexpr int exit_usage = 2;
 constexpr int exit_unreachable = 3;
 constexpr int exit_timeout = 4;
 
-const char *usage =
-    "Usage: sluicectl [--socket PATH] [--timeout MS] COMMAND [ARGS...]\n"
-    "       sluicectl screenshot FILE [output NAME | window WINDOW]\n"
-    "\n"
-    "Talks to a sluice started with --test-server or --control-socket.\n"
-    "\n"
-    "  -s, --socket PATH   control socket (default: $SLUICE_CONTROL_SOCKET, else\n"
-    "                      $XDG_RUNTIME_DIR/$WAYLAND_DISPLAY.control)\n"
-    "  -t, --timeout MS    how long to wait for sluice's answer (default 30000;\n"
-    "                      wait-window adds its own timeout to it)\n"
-    "  -h, --help          this help\n"
-    "\n"
-    "Commands (sluice's reply, one line of JSON, is printed on success; a\n"
-    "screenshot is written to FILE, - for standard output, as PNG):\n";
+const char *usage = "Usage: sluicectl [--socket PATH] [--timeout MS] COMMAND [ARGS...]\n"
+                    "       sluicectl screenshot FILE [output NAME | window WINDOW]\n"
+                    "\n"
+                    "Talks to a sluice started with --test-server or --control-socket.\n"
+                    "\n"
+                    "  -s, --socket PATH   control socket (default: $SLUICE_CONTROL_SOCKET, else\n"
+                    "                      $XDG_RUNTIME_DIR/$WAYLAND_DISPLAY.control)\n"
+                    "  -t, --timeout MS    how long to wait for sluice's answer (default 30000;\n"
+                    "                      wait-window adds its own timeout to it)\n"
+                    "  -h, --help          this help\n"
+                    "\n"
+                    "Commands (sluice's reply, one line of JSON, is printed on success; a\n"
+                    "screenshot is written to FILE, - for standard output, as PNG):\n";
 
-const char *exit_help =
-    "\n"
-    "Exit status: 0 done; 1 sluice refused or the command failed (the reason is\n"
-    "printed); 2 bad usage; 3 sluice cannot be reached; 4 wait-window timed out.\n";
+const char *exit_help = "\n"
+                        "Exit status: 0 done; 1 sluice refused or the command failed (the reason is\n"
+                        "printed); 2 bad usage; 3 sluice cannot be reached; 4 wait-window timed out.\n";
 
 int fail(int code, const std::string &message) {
     fprintf(stderr, "sluicectl: %s\n", message.c_str());
@@ -236,9 +234,8 @@ int main(int argc, char *argv[]) {
     }
     if (!file.empty()) {
         const JsonValue *png = reply->get("png");
-        auto bytes = png != nullptr && png->as_string() != nullptr
-                         ? sluice::control::base64_decode(*png->as_string())
-                         : std::nullopt;
+        auto bytes = png != nullptr && png->as_string() != nullptr ? sluice::control::base64_decode(*png->as_string())
+                                                                   : std::nullopt;
         if (!bytes) {
             return fail(exit_failed, "the reply holds no PNG");
         }
@@ -251,7 +248,8 @@ int main(int argc, char *argv[]) {
             sluice::control::JsonObject summary;
             summary.add("ok", true).add("file", file);
             if (w != nullptr && w->as_number() != nullptr && h != nullptr && h->as_number() != nullptr) {
-                summary.add("width", static_cast<int>(*w->as_number())).add("height", static_cast<int>(*h->as_number()));
+                summary.add("width", static_cast<int>(*w->as_number()))
+                    .add("height", static_cast<int>(*h->as_number()));
             }
             puts(summary.str().c_str());
         }

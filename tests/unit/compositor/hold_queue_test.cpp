@@ -358,9 +358,8 @@ TEST_F(HoldQueueTest, AClientMayHoldExactlyTheLimit) {
 
 TEST_F(HoldQueueTest, ThePayloadMayBeMoveOnly) {
     std::vector<int> got;
-    HoldQueue<std::unique_ptr<int>> queue(counts_, a, [&](HoldQueue<std::unique_ptr<int>>::Released commit) {
-        got.push_back(*commit.payload);
-    });
+    HoldQueue<std::unique_ptr<int>> queue(
+        counts_, a, [&](HoldQueue<std::unique_ptr<int>>::Released commit) { got.push_back(*commit.payload); });
     sync::UniqueFd fence = make_eventfd();
     ASSERT_TRUE(queue.hold(1, std::make_unique<int>(41), 1, on({&fence})).held);
     ASSERT_TRUE(queue.hold(2, std::make_unique<int>(42), 0, on({})).held);

@@ -36,9 +36,9 @@ TEST(Options, DefaultsFollowWlroots) {
 }
 
 TEST(Options, EveryOptionLongShortAndInline) {
-    auto options = parse_ok({"--backend", "headless", "-r", "pixman", "--socket=test-1", "-o", "3",
-                             "--mode", "800x600@30", "--startup", "foot", "--exit-with-startup",
-                             "--xwayland", "--ready-fd", "7", "--log-level", "debug"});
+    auto options =
+        parse_ok({"--backend", "headless", "-r", "pixman", "--socket=test-1", "-o", "3", "--mode", "800x600@30",
+                  "--startup", "foot", "--exit-with-startup", "--xwayland", "--ready-fd", "7", "--log-level", "debug"});
     EXPECT_EQ(options.backend, BackendChoice::headless);
     EXPECT_EQ(options.renderer, RendererChoice::pixman);
     EXPECT_EQ(options.socket, "test-1");
@@ -61,8 +61,8 @@ TEST(Options, ModeParsing) {
     mode = parse_mode("640x480@59.94");
     ASSERT_TRUE(mode);
     EXPECT_EQ(mode->refresh_mhz, 59940);
-    for (const char *bad : {"", "x", "12x", "x12", "0x10", "10x0", "10x10@", "10x10@0", "10x10@abc",
-                            "-5x10", "10x10x10", "99999x10", "10 x10"}) {
+    for (const char *bad : {"", "x", "12x", "x12", "0x10", "10x0", "10x10@", "10x10@0", "10x10@abc", "-5x10",
+                            "10x10x10", "99999x10", "10 x10"}) {
         EXPECT_FALSE(parse_mode(bad)) << bad;
     }
 }

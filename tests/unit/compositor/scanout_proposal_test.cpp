@@ -149,8 +149,7 @@ TEST(ScanoutProposal, ScreenCaptureAndSoftwareCursorKeepAnEligibleSurfaceOff) {
     EXPECT_EQ(propose({covering()}, cursor).reasons, ScanoutReasons(ScanoutReason::software_cursor));
 
     capturing.software_cursor = true;
-    EXPECT_EQ(propose({covering()}, capturing).reasons,
-              ScanoutReason::screen_capture | ScanoutReason::software_cursor);
+    EXPECT_EQ(propose({covering()}, capturing).reasons, ScanoutReason::screen_capture | ScanoutReason::software_cursor);
 }
 
 TEST(ScanoutProposal, OutputReasonsAreLeftOutForASurfaceThatCouldNotGoAnyway) {
@@ -195,10 +194,10 @@ TEST(ScanoutTranche, OfferedWhenOnThePlaneOrOnlyTheBufferKeepsItOff) {
 
 TEST(ScanoutTranche, WithheldWhenAnotherBufferWouldNotHelp) {
     EXPECT_FALSE(offer_scanout_tranche(ScanoutReason::plane_refused));
-    for (ScanoutReason reason : {ScanoutReason::none_visible, ScanoutReason::several_visible,
-                                 ScanoutReason::not_covering_output, ScanoutReason::no_buffer,
-                                 ScanoutReason::needs_transform, ScanoutReason::screen_capture,
-                                 ScanoutReason::software_cursor}) {
+    for (ScanoutReason reason :
+         {ScanoutReason::none_visible, ScanoutReason::several_visible, ScanoutReason::not_covering_output,
+          ScanoutReason::no_buffer, ScanoutReason::needs_transform, ScanoutReason::screen_capture,
+          ScanoutReason::software_cursor}) {
         EXPECT_FALSE(offer_scanout_tranche(reason)) << reason_names(reason);
         EXPECT_FALSE(offer_scanout_tranche(reason | ScanoutReason::plane_refused | ScanoutReason::not_dmabuf))
             << reason_names(reason);

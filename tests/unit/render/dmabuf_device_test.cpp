@@ -13,10 +13,9 @@ namespace sluice::render::test {
 namespace {
 
 TEST(OrderDriNodes, RenderNodesFirstThenPrimaryNodesEachByNumber) {
-    EXPECT_EQ(order_dri_nodes({"card1", "renderD129", "by-path", "card0", "renderD128", "renderD1000", "card10",
-                               "card2"}),
-              (std::vector<std::string>{"renderD128", "renderD129", "renderD1000", "card0", "card1", "card2",
-                                        "card10"}));
+    EXPECT_EQ(
+        order_dri_nodes({"card1", "renderD129", "by-path", "card0", "renderD128", "renderD1000", "card10", "card2"}),
+        (std::vector<std::string>{"renderD128", "renderD129", "renderD1000", "card0", "card1", "card2", "card10"}));
 }
 
 TEST(OrderDriNodes, DropsWhatIsNoNode) {

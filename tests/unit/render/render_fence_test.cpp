@@ -19,16 +19,15 @@ namespace {
 // offscreen framebuffer.
 class SurfacelessGl {
 public:
-    SurfacelessGl()
-    {
+    SurfacelessGl() {
         const char *client = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
-        if (client == nullptr || std::string_view(client).find("EGL_MESA_platform_surfaceless") ==
-                                     std::string_view::npos) {
+        if (client == nullptr ||
+            std::string_view(client).find("EGL_MESA_platform_surfaceless") == std::string_view::npos) {
             why_ = "EGL has no EGL_MESA_platform_surfaceless";
             return;
         }
-        auto get_display = reinterpret_cast<PFNEGLGETPLATFORMDISPLAYEXTPROC>(
-            eglGetProcAddress("eglGetPlatformDisplayEXT"));
+        auto get_display =
+            reinterpret_cast<PFNEGLGETPLATFORMDISPLAYEXTPROC>(eglGetProcAddress("eglGetPlatformDisplayEXT"));
         display_ = get_display(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, nullptr);
         if (display_ == EGL_NO_DISPLAY || !eglInitialize(display_, nullptr, nullptr)) {
             why_ = "cannot initialise Mesa's surfaceless EGL display (is libegl-mesa0 installed?)";
@@ -38,8 +37,7 @@ public:
         eglBindAPI(EGL_OPENGL_ES_API);
         const EGLint attributes[] = {EGL_CONTEXT_CLIENT_VERSION, 2, EGL_NONE};
         context_ = eglCreateContext(display_, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attributes);
-        if (context_ == EGL_NO_CONTEXT ||
-            !eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, context_)) {
+        if (context_ == EGL_NO_CONTEXT || !eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, context_)) {
             why_ = "cannot make a surfaceless GLES2 context current";
             return;
         }
@@ -52,8 +50,7 @@ public:
         if (glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE)
             why_ = "the offscreen framebuffer is incomplete";
     }
-    ~SurfacelessGl()
-    {
+    ~SurfacelessGl() {
         if (display_ == EGL_NO_DISPLAY)
             return;
         if (context_ != EGL_NO_CONTEXT) {
@@ -72,8 +69,7 @@ public:
     EGLDisplay display() const { return display_; }
 
     // Enough work that llvmpipe is still at it when the calls return.
-    void draw_frame()
-    {
+    void draw_frame() {
         glViewport(0, 0, size, size);
         for (int i = 0; i < 8; ++i) {
             glClearColor(i / 8.0f, 0.5f, 1.0f - i / 8.0f, 1.0f);
@@ -92,8 +88,7 @@ private:
 
 class RenderFenceTest : public ::testing::Test {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         if (!gl_.why_not().empty())
             GTEST_SKIP() << gl_.why_not();
         std::string why;
@@ -105,8 +100,7 @@ protected:
     std::unique_ptr<RenderFences> fences_;
 };
 
-TEST_F(RenderFenceTest, SignalsOnceTheFrameIsDrawn)
-{
+TEST_F(RenderFenceTest, SignalsOnceTheFrameIsDrawn) {
     gl_.draw_frame();
     auto fence = fences_->after_frame();
     ASSERT_TRUE(fence.ok()) << fence.error().message;
@@ -129,8 +123,7 @@ TEST_F(RenderFenceTest, SignalsOnceTheFrameIsDrawn)
     EXPECT_NEAR(pixel[2], 255 / 8, 17);
 }
 
-TEST_F(RenderFenceTest, EachFrameGetsItsOwnFence)
-{
+TEST_F(RenderFenceTest, EachFrameGetsItsOwnFence) {
     for (int frame = 0; frame < 3; ++frame) {
         gl_.draw_frame();
         auto fence = fences_->after_frame();
@@ -141,16 +134,14 @@ TEST_F(RenderFenceTest, EachFrameGetsItsOwnFence)
     }
 }
 
-TEST_F(RenderFenceTest, NeedsTheDisplaysContextCurrent)
-{
+TEST_F(RenderFenceTest, NeedsTheDisplaysContextCurrent) {
     eglMakeCurrent(gl_.display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
     auto fence = fences_->after_frame();
     ASSERT_FALSE(fence.ok());
     EXPECT_NE(fence.error().message.find("no context"), std::string::npos) << fence.error().message;
 }
 
-TEST_F(RenderFenceTest, SyncFilesOnlyFromNativeFences)
-{
+TEST_F(RenderFenceTest, SyncFilesOnlyFromNativeFences) {
     gl_.draw_frame();
     auto fence = fences_->after_frame();
     ASSERT_TRUE(fence.ok()) << fence.error().message;

@@ -65,9 +65,7 @@ void paint_quadrants(MemoryBuffer &buffer, int32_t width, int32_t height) {
     }
 }
 
-uint32_t quadrant_color(double u, double v) {
-    return v < 0.5 ? (u < 0.5 ? kRed : kGreen) : (u < 0.5 ? kBlue : kWhite);
-}
+uint32_t quadrant_color(double u, double v) { return v < 0.5 ? (u < 0.5 ? kRed : kGreen) : (u < 0.5 ? kBlue : kWhite); }
 
 // The target pixel position that the matrix sends unit point (u, v) to.
 std::pair<int, int> unit_to_pixel(const float m[9], double u, double v) {
@@ -292,8 +290,8 @@ TEST_F(SoftwareRendererDrawTest, RotatedOutputProjectionPlacesTheSurfaceInBuffer
     wlr_box expected{};
     const wlr_box layout{5, 7, 10, 20};
     wlr_box_transform(&expected, &layout, wlr_output_transform_invert(WL_OUTPUT_TRANSFORM_90), 128, 128);
-    EXPECT_EQ(mismatches(expected, kRed), "") << expected.x << "," << expected.y << " " << expected.width << "x"
-                                              << expected.height;
+    EXPECT_EQ(mismatches(expected, kRed), "")
+        << expected.x << "," << expected.y << " " << expected.width << "x" << expected.height;
     EXPECT_EQ(expected.width, 20);
     int red_pixels = 0;
     for (int y = 0; y < 128; ++y) {
@@ -341,9 +339,9 @@ TEST_F(SoftwareRendererDrawTest, ScissorLimitsEveryKindOfDraw) {
         wlr_renderer_scissor(renderer.get(), &scissor);
         const float red[4] = {1, 0, 0, 1};
         wlr_renderer_clear(renderer.get(), red);
-        EXPECT_TRUE(draw_box(texture.get(), {0, 0, 4, 4}, {0, 0, 4, 4}));       // outside: nothing
-        EXPECT_TRUE(draw_box(texture.get(), {0, 0, 4, 4}, {8, 8, 4, 4}));       // copy, half inside
-        EXPECT_TRUE(draw_box(texture.get(), {0, 0, 4, 4}, {20, 20, 40, 40}));   // scaled, corner inside
+        EXPECT_TRUE(draw_box(texture.get(), {0, 0, 4, 4}, {0, 0, 4, 4}));     // outside: nothing
+        EXPECT_TRUE(draw_box(texture.get(), {0, 0, 4, 4}, {8, 8, 4, 4}));     // copy, half inside
+        EXPECT_TRUE(draw_box(texture.get(), {0, 0, 4, 4}, {20, 20, 40, 40})); // scaled, corner inside
         const float white[4] = {1, 1, 1, 1};
         wlr_box quad{25, 0, 2, 100};
         float quad_matrix[9];
@@ -391,7 +389,7 @@ TEST_F(SoftwareRendererDrawTest, SourcePastTheBufferDrawsOnlyWhatExists) {
     paint_quadrants(quads, 2, 2);
     TexturePtr texture = texture_of(quads);
     render([&] {
-        EXPECT_TRUE(draw_box(texture.get(), {1, 1, 2, 2}, {0, 0, 2, 2}));    // copy
+        EXPECT_TRUE(draw_box(texture.get(), {1, 1, 2, 2}, {0, 0, 2, 2}));     // copy
         EXPECT_TRUE(draw_box(texture.get(), {1, 1, 2, 2}, {10, 10, 40, 40})); // scaled
         EXPECT_TRUE(draw_box(texture.get(), {4, 4, 1, 1}, {60, 60, 10, 10})); // entirely outside
     });

@@ -262,58 +262,56 @@ TEST_P(RefusedDmabufTest, ReturnsNoTextureAndLeavesNothingBehind) {
     EXPECT_EQ(open_fd_count(), fds_before);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Layouts, RefusedDmabufTest,
-    ::testing::Values(
-        Refusal{"TwoPlanes",
-                [](FakeDmabuf &b) {
-                    b.attribs().n_planes = 2;
-                    b.attribs().fd[1] = b.fd();
-                    b.attribs().stride[1] = 32;
-                    return sync::UniqueFd();
-                }},
-        Refusal{"TiledModifier",
-                [](FakeDmabuf &b) {
-                    b.attribs().modifier = I915_FORMAT_MOD_X_TILED;
-                    return sync::UniqueFd();
-                }},
-        Refusal{"YuvFormat",
-                [](FakeDmabuf &b) {
-                    b.attribs().format = DRM_FORMAT_YUYV;
-                    return sync::UniqueFd();
-                }},
-        Refusal{"TwoPlaneFormat",
-                [](FakeDmabuf &b) {
-                    b.attribs().format = DRM_FORMAT_NV12;
-                    return sync::UniqueFd();
-                }},
-        Refusal{"StrideShorterThanARow",
-                [](FakeDmabuf &b) {
-                    b.attribs().stride[0] = 28;
-                    return sync::UniqueFd();
-                }},
-        Refusal{"StrideNotWordAligned",
-                [](FakeDmabuf &b) {
-                    b.attribs().stride[0] = 34;
-                    return sync::UniqueFd();
-                }},
-        Refusal{"PlanePastTheEnd",
-                [](FakeDmabuf &b) {
-                    b.attribs().offset[0] = 4096;
-                    return sync::UniqueFd();
-                }},
-        Refusal{"UnmappableFd",
-                [](FakeDmabuf &b) {
-                    // A pipe: no size to check, and mmap refuses it.
-                    int fds[2];
-                    if (pipe2(fds, O_CLOEXEC) != 0) {
-                        abort();
-                    }
-                    ::close(fds[1]);
-                    b.attribs().fd[0] = fds[0];
-                    return sync::UniqueFd(fds[0]);
-                }}),
-    [](const ::testing::TestParamInfo<Refusal> &info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Layouts, RefusedDmabufTest,
+                         ::testing::Values(Refusal{"TwoPlanes",
+                                                   [](FakeDmabuf &b) {
+                                                       b.attribs().n_planes = 2;
+                                                       b.attribs().fd[1] = b.fd();
+                                                       b.attribs().stride[1] = 32;
+                                                       return sync::UniqueFd();
+                                                   }},
+                                           Refusal{"TiledModifier",
+                                                   [](FakeDmabuf &b) {
+                                                       b.attribs().modifier = I915_FORMAT_MOD_X_TILED;
+                                                       return sync::UniqueFd();
+                                                   }},
+                                           Refusal{"YuvFormat",
+                                                   [](FakeDmabuf &b) {
+                                                       b.attribs().format = DRM_FORMAT_YUYV;
+                                                       return sync::UniqueFd();
+                                                   }},
+                                           Refusal{"TwoPlaneFormat",
+                                                   [](FakeDmabuf &b) {
+                                                       b.attribs().format = DRM_FORMAT_NV12;
+                                                       return sync::UniqueFd();
+                                                   }},
+                                           Refusal{"StrideShorterThanARow",
+                                                   [](FakeDmabuf &b) {
+                                                       b.attribs().stride[0] = 28;
+                                                       return sync::UniqueFd();
+                                                   }},
+                                           Refusal{"StrideNotWordAligned",
+                                                   [](FakeDmabuf &b) {
+                                                       b.attribs().stride[0] = 34;
+                                                       return sync::UniqueFd();
+                                                   }},
+                                           Refusal{"PlanePastTheEnd",
+                                                   [](FakeDmabuf &b) {
+                                                       b.attribs().offset[0] = 4096;
+                                                       return sync::UniqueFd();
+                                                   }},
+                                           Refusal{"UnmappableFd",
+                                                   [](FakeDmabuf &b) {
+                                                       // A pipe: no size to check, and mmap refuses it.
+                                                       int fds[2];
+                                                       if (pipe2(fds, O_CLOEXEC) != 0) {
+                                                           abort();
+                                                       }
+                                                       ::close(fds[1]);
+                                                       b.attribs().fd[0] = fds[0];
+                                                       return sync::UniqueFd(fds[0]);
+                                                   }}),
+                         [](const ::testing::TestParamInfo<Refusal> &info) { return std::string(info.param.name); });
 
 TEST_F(SoftwareRendererTest, RefusesADmabufWhoseSyncFails) {
     recorder.fail_start = true;

@@ -15,8 +15,7 @@ using test::make_eventfd;
 
 class DmaBufFencesTest : public test::LeakCheck {};
 
-TEST_F(DmaBufFencesTest, ExportFromAMemfdSaysItIsNotADmaBuf)
-{
+TEST_F(DmaBufFencesTest, ExportFromAMemfdSaysItIsNotADmaBuf) {
     DmaBufFences fences;
     UniqueFd memfd{::memfd_create("not-a-dmabuf", MFD_CLOEXEC)};
     ASSERT_TRUE(memfd);
@@ -30,8 +29,7 @@ TEST_F(DmaBufFencesTest, ExportFromAMemfdSaysItIsNotADmaBuf)
     EXPECT_EQ(fences.support(), ImplicitSyncSupport::Unknown);
 }
 
-TEST_F(DmaBufFencesTest, ExportFromAClosedFdIsAnError)
-{
+TEST_F(DmaBufFencesTest, ExportFromAClosedFdIsAnError) {
     DmaBufFences fences;
     int raw;
     {
@@ -44,8 +42,7 @@ TEST_F(DmaBufFencesTest, ExportFromAClosedFdIsAnError)
     EXPECT_EQ(fences.support(), ImplicitSyncSupport::Unknown);
 }
 
-TEST_F(DmaBufFencesTest, ImportIntoAMemfdSaysItIsNotADmaBuf)
-{
+TEST_F(DmaBufFencesTest, ImportIntoAMemfdSaysItIsNotADmaBuf) {
     DmaBufFences fences;
     UniqueFd memfd{::memfd_create("not-a-dmabuf", MFD_CLOEXEC)};
     // The dma-buf side fails first, so any fd can play the sync_file here.
@@ -57,8 +54,7 @@ TEST_F(DmaBufFencesTest, ImportIntoAMemfdSaysItIsNotADmaBuf)
     EXPECT_NE(imported.error().message.find("is not a dma-buf"), std::string::npos);
 }
 
-TEST_F(DmaBufFencesTest, UnsupportedIsItsOwnCondition)
-{
+TEST_F(DmaBufFencesTest, UnsupportedIsItsOwnCondition) {
     Error e{EOPNOTSUPP, "x"};
     EXPECT_TRUE(DmaBufFences::is_unsupported(e));
     e.errno_value = ENOTTY;

@@ -28,8 +28,7 @@ protected:
         UniqueFd for_waiter;
     };
 
-    StandIn make_fence()
-    {
+    StandIn make_fence() {
         StandIn s;
         s.fence = make_eventfd();
         auto copy = duplicate_fd(s.fence);
@@ -39,8 +38,7 @@ protected:
     }
 };
 
-TEST_F(FenceWaiterTest, FiresOnceWhenTheFenceSignals)
-{
+TEST_F(FenceWaiterTest, FiresOnceWhenTheFenceSignals) {
     FenceWaiter waiter{loop()};
     StandIn f = make_fence();
     int calls = 0;
@@ -60,8 +58,7 @@ TEST_F(FenceWaiterTest, FiresOnceWhenTheFenceSignals)
     EXPECT_FALSE(wait->pending());
 }
 
-TEST_F(FenceWaiterTest, AnAlreadySignaledFenceFiresOnTheLoopNotInsideTheCall)
-{
+TEST_F(FenceWaiterTest, AnAlreadySignaledFenceFiresOnTheLoopNotInsideTheCall) {
     FenceWaiter waiter{loop()};
     StandIn f = make_fence();
     signal_eventfd(f.fence);
@@ -73,8 +70,7 @@ TEST_F(FenceWaiterTest, AnAlreadySignaledFenceFiresOnTheLoopNotInsideTheCall)
     EXPECT_EQ(calls, 1);
 }
 
-TEST_F(FenceWaiterTest, DestroyedBeforeFiringNeverCalls)
-{
+TEST_F(FenceWaiterTest, DestroyedBeforeFiringNeverCalls) {
     FenceWaiter waiter{loop()};
     StandIn f = make_fence();
     int calls = 0;
@@ -88,8 +84,7 @@ TEST_F(FenceWaiterTest, DestroyedBeforeFiringNeverCalls)
     EXPECT_EQ(calls, 0);
 }
 
-TEST_F(FenceWaiterTest, CancelReleasesTheFdAtOnce)
-{
+TEST_F(FenceWaiterTest, CancelReleasesTheFdAtOnce) {
     FenceWaiter waiter{loop()};
     const int before = test::open_fd_count();
     StandIn f = make_fence();
@@ -104,8 +99,7 @@ TEST_F(FenceWaiterTest, CancelReleasesTheFdAtOnce)
     EXPECT_EQ(calls, 0);
 }
 
-TEST_F(FenceWaiterTest, FiringReleasesTheFdBeforeTheWaitIsDestroyed)
-{
+TEST_F(FenceWaiterTest, FiringReleasesTheFdBeforeTheWaitIsDestroyed) {
     FenceWaiter waiter{loop()};
     const int before = test::open_fd_count();
     StandIn f = make_fence();
@@ -118,8 +112,7 @@ TEST_F(FenceWaiterTest, FiringReleasesTheFdBeforeTheWaitIsDestroyed)
     EXPECT_EQ(test::open_fd_count(), before);
 }
 
-TEST_F(FenceWaiterTest, CallbackMayDestroyItsOwnWait)
-{
+TEST_F(FenceWaiterTest, CallbackMayDestroyItsOwnWait) {
     FenceWaiter waiter{loop()};
     StandIn f = make_fence();
     std::optional<PendingWait> holder;
@@ -137,8 +130,7 @@ TEST_F(FenceWaiterTest, CallbackMayDestroyItsOwnWait)
     EXPECT_FALSE(holder.has_value());
 }
 
-TEST_F(FenceWaiterTest, CallbackMayCancelAnotherReadyWait)
-{
+TEST_F(FenceWaiterTest, CallbackMayCancelAnotherReadyWait) {
     FenceWaiter waiter{loop()};
     StandIn a = make_fence();
     StandIn b = make_fence();
@@ -166,8 +158,7 @@ TEST_F(FenceWaiterTest, CallbackMayCancelAnotherReadyWait)
     EXPECT_EQ(calls_a + calls_b, 1);
 }
 
-TEST_F(FenceWaiterTest, ManyWaitsEachFireExactlyOnce)
-{
+TEST_F(FenceWaiterTest, ManyWaitsEachFireExactlyOnce) {
     FenceWaiter waiter{loop()};
     constexpr int kCount = 200;
     std::vector<UniqueFd> fences;
@@ -201,8 +192,7 @@ TEST_F(FenceWaiterTest, ManyWaitsEachFireExactlyOnce)
         EXPECT_EQ(calls[i], i % 3 == 0 ? 0 : 1) << "wait " << i;
 }
 
-TEST_F(FenceWaiterTest, MovedWaitStillFires)
-{
+TEST_F(FenceWaiterTest, MovedWaitStillFires) {
     FenceWaiter waiter{loop()};
     StandIn f = make_fence();
     int calls = 0;
@@ -218,8 +208,7 @@ TEST_F(FenceWaiterTest, MovedWaitStillFires)
     EXPECT_EQ(calls, 1);
 }
 
-TEST_F(FenceWaiterTest, AFenceFdThatHangsUpIsAnError)
-{
+TEST_F(FenceWaiterTest, AFenceFdThatHangsUpIsAnError) {
     FenceWaiter waiter{loop()};
     int pipe_fds[2];
     ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
@@ -233,36 +222,32 @@ TEST_F(FenceWaiterTest, AFenceFdThatHangsUpIsAnError)
     EXPECT_EQ(outcome->error().errno_value, EIO);
 }
 
-TEST_F(FenceWaiterTest, RejectsAMissingCallback)
-{
+TEST_F(FenceWaiterTest, RejectsAMissingCallback) {
     FenceWaiter waiter{loop()};
     auto wait = waiter.wait_readable(make_eventfd(), nullptr);
     ASSERT_FALSE(wait);
     EXPECT_EQ(wait.error().errno_value, EINVAL);
 }
 
-TEST_F(FenceWaiterTest, RejectsAMissingFd)
-{
+TEST_F(FenceWaiterTest, RejectsAMissingFd) {
     FenceWaiter waiter{loop()};
     auto wait = waiter.wait_readable(UniqueFd{}, [](Result<void>) {});
     ASSERT_FALSE(wait);
     EXPECT_EQ(wait.error().errno_value, EBADF);
 }
 
-TEST_F(FenceWaiterTest, RejectsAnFdThatCannotBePolled)
-{
+TEST_F(FenceWaiterTest, RejectsAnFdThatCannotBePolled) {
     FenceWaiter waiter{loop()};
     int calls = 0;
-    auto wait = waiter.wait_readable(UniqueFd{::memfd_create("fake-fence", MFD_CLOEXEC)},
-                                     [&](Result<void>) { ++calls; });
+    auto wait =
+        waiter.wait_readable(UniqueFd{::memfd_create("fake-fence", MFD_CLOEXEC)}, [&](Result<void>) { ++calls; });
     ASSERT_FALSE(wait);
     EXPECT_EQ(wait.error().errno_value, EPERM);
     dispatch();
     EXPECT_EQ(calls, 0);
 }
 
-TEST_F(FenceWaiterTest, WaitsSurviveTheWaiter)
-{
+TEST_F(FenceWaiterTest, WaitsSurviveTheWaiter) {
     std::optional<FenceWaiter> waiter{std::in_place, loop()};
     StandIn f = make_fence();
     int calls = 0;

@@ -9,15 +9,13 @@
 namespace sluice::sync {
 namespace {
 
-Result<int> parse(bool good)
-{
+Result<int> parse(bool good) {
     if (good)
         return 42;
     return errno_error("DRM_IOCTL_SYNCOBJ_CREATE", EINVAL);
 }
 
-TEST(Result, HoldsAValue)
-{
+TEST(Result, HoldsAValue) {
     auto r = parse(true);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(static_cast<bool>(r));
@@ -25,23 +23,20 @@ TEST(Result, HoldsAValue)
     EXPECT_EQ(*r, 42);
 }
 
-TEST(Result, HoldsAnErrorWithTheKernelsWording)
-{
+TEST(Result, HoldsAnErrorWithTheKernelsWording) {
     auto r = parse(false);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().errno_value, EINVAL);
     EXPECT_EQ(r.error().message, "DRM_IOCTL_SYNCOBJ_CREATE: Invalid argument");
 }
 
-TEST(Result, ErrorsCanCarryADetail)
-{
+TEST(Result, ErrorsCanCarryADetail) {
     const Error e = errno_error("SYNC_IOC_FILE_INFO", ENOTTY, "fd 7 is not a sync_file");
     EXPECT_EQ(e.errno_value, ENOTTY);
     EXPECT_EQ(e.message, "SYNC_IOC_FILE_INFO: Inappropriate ioctl for device (fd 7 is not a sync_file)");
 }
 
-TEST(Result, VoidResults)
-{
+TEST(Result, VoidResults) {
     Result<void> good;
     EXPECT_TRUE(good.ok());
     Result<void> bad = errno_error("x", EBADF);
@@ -49,16 +44,14 @@ TEST(Result, VoidResults)
     EXPECT_EQ(bad.error().errno_value, EBADF);
 }
 
-TEST(Result, HoldsMoveOnlyValues)
-{
+TEST(Result, HoldsMoveOnlyValues) {
     Result<UniqueFd> r = UniqueFd{};
     ASSERT_TRUE(r);
     UniqueFd taken = std::move(r).value();
     EXPECT_FALSE(taken.valid());
 }
 
-TEST(Result, ErrorsMoveOut)
-{
+TEST(Result, ErrorsMoveOut) {
     Result<std::string> r = errno_error("op", ENOENT);
     Error e = std::move(r).error();
     EXPECT_EQ(e.message, "op: No such file or directory");

@@ -28,16 +28,14 @@ class SwSyncTimeline {
 public:
     static bool available() { return ::access(kSwSyncPath, R_OK | W_OK) == 0; }
 
-    static Result<SwSyncTimeline> open()
-    {
+    static Result<SwSyncTimeline> open() {
         const int fd = ::open(kSwSyncPath, O_RDWR | O_CLOEXEC);
         if (fd < 0)
             return errno_error(kSwSyncPath, errno);
         return SwSyncTimeline{UniqueFd{fd}};
     }
 
-    Result<SyncFile> create_fence(std::uint32_t value, std::string_view name = "test") const
-    {
+    Result<SyncFile> create_fence(std::uint32_t value, std::string_view name = "test") const {
         test_uapi::SwSyncCreateFence data{};
         data.value = value;
         std::memcpy(data.name, name.data(), std::min(name.size(), sizeof(data.name) - 1));
@@ -46,8 +44,7 @@ public:
         return SyncFile::adopt(UniqueFd{data.fence});
     }
 
-    Result<void> inc(std::uint32_t by = 1) const
-    {
+    Result<void> inc(std::uint32_t by = 1) const {
         std::uint32_t step = by;
         if (::ioctl(fd_.get(), test_uapi::kIoctlSwSyncInc, &step) != 0)
             return errno_error("SW_SYNC_IOC_INC", errno);

@@ -17,8 +17,7 @@ using test::SwSyncTimeline;
 
 class SyncFileTest : public test::LeakCheck {};
 
-TEST_F(SyncFileTest, AMemfdIsNotASyncFile)
-{
+TEST_F(SyncFileTest, AMemfdIsNotASyncFile) {
     UniqueFd memfd{::memfd_create("fake-fence", MFD_CLOEXEC)};
     ASSERT_TRUE(memfd);
     const std::string raw = std::to_string(memfd.get());
@@ -30,15 +29,13 @@ TEST_F(SyncFileTest, AMemfdIsNotASyncFile)
     // adopt() took the fd; the fixture checks that it was closed.
 }
 
-TEST_F(SyncFileTest, AnEventfdIsNotASyncFile)
-{
+TEST_F(SyncFileTest, AnEventfdIsNotASyncFile) {
     auto fence = SyncFile::adopt(make_eventfd());
     ASSERT_FALSE(fence);
     EXPECT_EQ(fence.error().errno_value, ENOTTY);
 }
 
-TEST_F(SyncFileTest, AClosedFdIsNotASyncFile)
-{
+TEST_F(SyncFileTest, AClosedFdIsNotASyncFile) {
     int raw;
     {
         UniqueFd fd = make_eventfd();
@@ -49,16 +46,14 @@ TEST_F(SyncFileTest, AClosedFdIsNotASyncFile)
     EXPECT_EQ(fence.error().errno_value, EBADF);
 }
 
-TEST_F(SyncFileTest, DuplicateFromLeavesTheCallersFdAlone)
-{
+TEST_F(SyncFileTest, DuplicateFromLeavesTheCallersFdAlone) {
     UniqueFd memfd{::memfd_create("fake-fence", MFD_CLOEXEC)};
     auto fence = SyncFile::duplicate_from(memfd);
     ASSERT_FALSE(fence);
     EXPECT_TRUE(test::fd_is_open(memfd.get()));
 }
 
-TEST_F(SyncFileTest, AMovedFromSyncFileReportsErrors)
-{
+TEST_F(SyncFileTest, AMovedFromSyncFileReportsErrors) {
     // adopt_unchecked stands in for a kernel export here; only the moved-from
     // object is exercised.
     SyncFile fence = SyncFile::adopt_unchecked(make_eventfd());
@@ -73,8 +68,7 @@ TEST_F(SyncFileTest, AMovedFromSyncFileReportsErrors)
     ASSERT_FALSE(dup);
 }
 
-TEST_F(SyncFileTest, ReleaseHandsTheFdOver)
-{
+TEST_F(SyncFileTest, ReleaseHandsTheFdOver) {
     SyncFile fence = SyncFile::adopt_unchecked(make_eventfd());
     const int raw = fence.fd().get();
     UniqueFd fd = std::move(fence).release();
@@ -86,8 +80,7 @@ TEST_F(SyncFileTest, ReleaseHandsTheFdOver)
 // debugfs mounted offers (the VM does; most hosts do not).
 class SwSyncFileTest : public test::LeakCheck {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         LeakCheck::SetUp();
         if (!SwSyncTimeline::available())
             GTEST_SKIP() << test::kSwSyncPath << " is not available here (needs CONFIG_SW_SYNC and debugfs); "
@@ -95,8 +88,7 @@ protected:
     }
 };
 
-TEST_F(SwSyncFileTest, PendingThenSignaled)
-{
+TEST_F(SwSyncFileTest, PendingThenSignaled) {
     auto timeline = SwSyncTimeline::open();
     ASSERT_TRUE(timeline) << timeline.error().message;
     auto fence = timeline->create_fence(1);

@@ -19,8 +19,7 @@ using test::make_eventfd;
 
 class SyncobjDeviceTest : public test::LeakCheck {};
 
-TEST_F(SyncobjDeviceTest, AMemfdIsNotADrmDevice)
-{
+TEST_F(SyncobjDeviceTest, AMemfdIsNotADrmDevice) {
     UniqueFd memfd{::memfd_create("not-drm", MFD_CLOEXEC)};
     ASSERT_TRUE(memfd);
     auto device = SyncobjDevice::open(memfd);
@@ -33,15 +32,13 @@ TEST_F(SyncobjDeviceTest, AMemfdIsNotADrmDevice)
     EXPECT_TRUE(test::fd_is_open(memfd.get()));
 }
 
-TEST_F(SyncobjDeviceTest, AnEventfdIsNotADrmDevice)
-{
+TEST_F(SyncobjDeviceTest, AnEventfdIsNotADrmDevice) {
     auto device = SyncobjDevice::adopt(make_eventfd());
     ASSERT_FALSE(device);
     EXPECT_EQ(device.error().errno_value, ENOTTY);
 }
 
-TEST_F(SyncobjDeviceTest, AClosedFdIsAnError)
-{
+TEST_F(SyncobjDeviceTest, AClosedFdIsAnError) {
     int raw;
     {
         UniqueFd fd = make_eventfd();

@@ -25,13 +25,12 @@
 
 namespace sluice::sync::test {
 
-inline int count_entries(const char* path)
-{
-    DIR* dir = ::opendir(path);
+inline int count_entries(const char *path) {
+    DIR *dir = ::opendir(path);
     if (!dir)
         return -1;
     int count = 0;
-    while (const dirent* entry = ::readdir(dir)) {
+    while (const dirent *entry = ::readdir(dir)) {
         if (entry->d_name[0] != '.')
             ++count;
     }
@@ -40,28 +39,15 @@ inline int count_entries(const char* path)
 }
 
 // Entries of /proc/self/fd, not counting the directory stream used to read it.
-inline int open_fd_count()
-{
-    return count_entries("/proc/self/fd") - 1;
-}
+inline int open_fd_count() { return count_entries("/proc/self/fd") - 1; }
 
-inline int thread_count()
-{
-    return count_entries("/proc/self/task");
-}
+inline int thread_count() { return count_entries("/proc/self/task"); }
 
-inline bool fd_is_open(int fd)
-{
-    return ::fcntl(fd, F_GETFD) != -1;
-}
+inline bool fd_is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 
-inline UniqueFd make_eventfd()
-{
-    return UniqueFd{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
-}
+inline UniqueFd make_eventfd() { return UniqueFd{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)}; }
 
-inline void signal_eventfd(BorrowedFd fd)
-{
+inline void signal_eventfd(BorrowedFd fd) {
     const std::uint64_t one = 1;
     ASSERT_EQ(::write(fd.get(), &one, sizeof(one)), static_cast<ssize_t>(sizeof(one)));
 }
@@ -70,13 +56,11 @@ inline void signal_eventfd(BorrowedFd fd)
 // than it found.
 class LeakCheck : public ::testing::Test {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         fds_before_ = open_fd_count();
         threads_before_ = thread_count();
     }
-    void TearDown() override
-    {
+    void TearDown() override {
         EXPECT_EQ(open_fd_count(), fds_before_) << "the test changed the number of open fds";
         // A joined thread can stay listed in /proc/self/task for a moment
         // after pthread_join returns (the kernel reaps it just after it
@@ -98,16 +82,14 @@ private:
 // destroyed before it is checked again.
 class LoopTest : public LeakCheck {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         LeakCheck::SetUp();
         loop_ = wl_event_loop_create();
         ASSERT_NE(loop_, nullptr);
         adapter_ = std::make_unique<WlEventLoopAdapter>(loop_);
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         // Subclasses drop their waits in their own TearDown first.
         adapter_.reset();
         if (loop_)
@@ -117,19 +99,17 @@ protected:
     }
 
     // One dispatch that waits at most `timeout` for something to happen.
-    void dispatch(std::chrono::milliseconds timeout = std::chrono::milliseconds{0})
-    {
+    void dispatch(std::chrono::milliseconds timeout = std::chrono::milliseconds{0}) {
         wl_event_loop_dispatch(loop_, static_cast<int>(timeout.count()));
     }
 
     // Dispatches until `done` holds or `timeout` passes; returns done().
-    bool dispatch_until(const std::function<bool()>& done,
-                        std::chrono::milliseconds timeout = std::chrono::milliseconds{5000})
-    {
+    bool dispatch_until(const std::function<bool()> &done,
+                        std::chrono::milliseconds timeout = std::chrono::milliseconds{5000}) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (!done()) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0)
                 return done();
             dispatch(std::min(left, std::chrono::milliseconds{50}));
@@ -138,14 +118,13 @@ protected:
     }
 
     // Keeps dispatching for `duration` (to show that nothing more happens).
-    void dispatch_for(std::chrono::milliseconds duration)
-    {
+    void dispatch_for(std::chrono::milliseconds duration) {
         dispatch_until([] { return false; }, duration);
     }
 
-    EventLoop& loop() { return *adapter_; }
+    EventLoop &loop() { return *adapter_; }
 
-    wl_event_loop* loop_ = nullptr;
+    wl_event_loop *loop_ = nullptr;
     std::unique_ptr<WlEventLoopAdapter> adapter_;
 };
 

@@ -21,16 +21,14 @@ static_assert(std::is_nothrow_move_assignable_v<UniqueFd>);
 
 class UniqueFdTest : public test::LeakCheck {};
 
-TEST_F(UniqueFdTest, DefaultOwnsNothing)
-{
+TEST_F(UniqueFdTest, DefaultOwnsNothing) {
     UniqueFd fd;
     EXPECT_FALSE(fd.valid());
     EXPECT_FALSE(fd);
     EXPECT_EQ(fd.get(), -1);
 }
 
-TEST_F(UniqueFdTest, ClosesExactlyOnceWhenDestroyed)
-{
+TEST_F(UniqueFdTest, ClosesExactlyOnceWhenDestroyed) {
     int raw;
     {
         UniqueFd fd = make_eventfd();
@@ -43,8 +41,7 @@ TEST_F(UniqueFdTest, ClosesExactlyOnceWhenDestroyed)
     EXPECT_EQ(errno, EBADF);
 }
 
-TEST_F(UniqueFdTest, MoveConstructionTransfersOwnership)
-{
+TEST_F(UniqueFdTest, MoveConstructionTransfersOwnership) {
     UniqueFd a = make_eventfd();
     const int raw = a.get();
     {
@@ -56,8 +53,7 @@ TEST_F(UniqueFdTest, MoveConstructionTransfersOwnership)
     EXPECT_FALSE(fd_is_open(raw));
 }
 
-TEST_F(UniqueFdTest, MoveAssignmentClosesWhatWasOwned)
-{
+TEST_F(UniqueFdTest, MoveAssignmentClosesWhatWasOwned) {
     UniqueFd a = make_eventfd();
     UniqueFd b = make_eventfd();
     const int raw_a = a.get();
@@ -69,18 +65,16 @@ TEST_F(UniqueFdTest, MoveAssignmentClosesWhatWasOwned)
     EXPECT_FALSE(a.valid());
 }
 
-TEST_F(UniqueFdTest, SelfMoveAssignmentKeepsTheFd)
-{
+TEST_F(UniqueFdTest, SelfMoveAssignmentKeepsTheFd) {
     UniqueFd a = make_eventfd();
     const int raw = a.get();
-    UniqueFd& alias = a;
+    UniqueFd &alias = a;
     a = std::move(alias);
     EXPECT_EQ(a.get(), raw);
     EXPECT_TRUE(fd_is_open(raw));
 }
 
-TEST_F(UniqueFdTest, ReleaseGivesUpOwnershipWithoutClosing)
-{
+TEST_F(UniqueFdTest, ReleaseGivesUpOwnershipWithoutClosing) {
     int raw;
     {
         UniqueFd fd = make_eventfd();
@@ -91,8 +85,7 @@ TEST_F(UniqueFdTest, ReleaseGivesUpOwnershipWithoutClosing)
     ::close(raw);
 }
 
-TEST_F(UniqueFdTest, ResetClosesTheOldFd)
-{
+TEST_F(UniqueFdTest, ResetClosesTheOldFd) {
     UniqueFd fd = make_eventfd();
     const int first = fd.get();
     UniqueFd other = make_eventfd();
@@ -104,29 +97,27 @@ TEST_F(UniqueFdTest, ResetClosesTheOldFd)
     EXPECT_FALSE(fd_is_open(second));
 }
 
-TEST_F(UniqueFdTest, ResetToTheSameFdDoesNotClose)
-{
+TEST_F(UniqueFdTest, ResetToTheSameFdDoesNotClose) {
     UniqueFd fd = make_eventfd();
     const int raw = fd.get();
     fd.reset(raw);
     EXPECT_TRUE(fd_is_open(raw));
 }
 
-TEST_F(UniqueFdTest, DuplicateOpensTheSameFileCloseOnExec)
-{
+TEST_F(UniqueFdTest, DuplicateOpensTheSameFileCloseOnExec) {
     UniqueFd fd = make_eventfd();
     auto copy = duplicate_fd(fd);
     ASSERT_TRUE(copy) << copy.error().message;
     EXPECT_NE(copy->get(), fd.get());
-    struct stat a{}, b{};
+    struct stat a {
+    }, b{};
     ASSERT_EQ(::fstat(fd.get(), &a), 0);
     ASSERT_EQ(::fstat(copy->get(), &b), 0);
     EXPECT_EQ(a.st_ino, b.st_ino);
     EXPECT_TRUE(::fcntl(copy->get(), F_GETFD) & FD_CLOEXEC);
 }
 
-TEST_F(UniqueFdTest, DuplicatingAClosedFdIsAnError)
-{
+TEST_F(UniqueFdTest, DuplicatingAClosedFdIsAnError) {
     int raw;
     {
         UniqueFd fd = make_eventfd();
@@ -138,8 +129,7 @@ TEST_F(UniqueFdTest, DuplicatingAClosedFdIsAnError)
     EXPECT_EQ(copy.error().message, "fcntl(F_DUPFD_CLOEXEC): Bad file descriptor");
 }
 
-TEST_F(UniqueFdTest, BorrowedFdNamesTheOwnersFd)
-{
+TEST_F(UniqueFdTest, BorrowedFdNamesTheOwnersFd) {
     UniqueFd fd = make_eventfd();
     BorrowedFd borrowed = fd;
     EXPECT_EQ(borrowed.get(), fd.get());

@@ -19,8 +19,7 @@ using test::signal_eventfd;
 
 // Blocks on `fence` (ready) and `wake` (interrupt) like the DRM wait blocks
 // on the awaited point and the cancel point.
-Result<bool> poll_step(int fence, int wake, std::chrono::nanoseconds limit)
-{
+Result<bool> poll_step(int fence, int wake, std::chrono::nanoseconds limit) {
     pollfd fds[] = {{fence, POLLIN, 0}, {wake, POLLIN, 0}};
     const int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(limit).count());
     const int n = ::poll(fds, 2, ms);
@@ -29,16 +28,14 @@ Result<bool> poll_step(int fence, int wake, std::chrono::nanoseconds limit)
     return (fds[0].revents & POLLIN) != 0;
 }
 
-bool wait_readable(BorrowedFd fd, std::chrono::milliseconds timeout)
-{
+bool wait_readable(BorrowedFd fd, std::chrono::milliseconds timeout) {
     pollfd pfd{fd.get(), POLLIN, 0};
     return ::poll(&pfd, 1, static_cast<int>(timeout.count())) == 1;
 }
 
 class WaitThreadTest : public test::LeakCheck {};
 
-TEST_F(WaitThreadTest, ReportsThroughTheEventfdWhenReady)
-{
+TEST_F(WaitThreadTest, ReportsThroughTheEventfdWhenReady) {
     UniqueFd fence = make_eventfd();
     UniqueFd wake = make_eventfd();
     std::atomic<int> steps{0};
@@ -57,14 +54,11 @@ TEST_F(WaitThreadTest, ReportsThroughTheEventfdWhenReady)
     EXPECT_TRUE(outcome.ok());
 }
 
-TEST_F(WaitThreadTest, InterruptMakesDestructionPrompt)
-{
+TEST_F(WaitThreadTest, InterruptMakesDestructionPrompt) {
     UniqueFd fence = make_eventfd();
     UniqueFd wake = make_eventfd();
     WaitThread::Task task;
-    task.step = [f = fence.get(), w = wake.get()](std::chrono::nanoseconds limit) {
-        return poll_step(f, w, limit);
-    };
+    task.step = [f = fence.get(), w = wake.get()](std::chrono::nanoseconds limit) { return poll_step(f, w, limit); };
     task.interrupt = [w = wake.get()] { signal_eventfd(BorrowedFd{w}); };
     auto thread = WaitThread::start(std::move(task), 60s);
     ASSERT_TRUE(thread);
@@ -74,14 +68,11 @@ TEST_F(WaitThreadTest, InterruptMakesDestructionPrompt)
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
-TEST_F(WaitThreadTest, WithoutInterruptDestructionWaitsOneStepAtMost)
-{
+TEST_F(WaitThreadTest, WithoutInterruptDestructionWaitsOneStepAtMost) {
     UniqueFd fence = make_eventfd();
     UniqueFd wake = make_eventfd();
     WaitThread::Task task;
-    task.step = [f = fence.get(), w = wake.get()](std::chrono::nanoseconds limit) {
-        return poll_step(f, w, limit);
-    };
+    task.step = [f = fence.get(), w = wake.get()](std::chrono::nanoseconds limit) { return poll_step(f, w, limit); };
     auto thread = WaitThread::start(std::move(task), 100ms);
     ASSERT_TRUE(thread);
     std::this_thread::sleep_for(20ms);
@@ -90,8 +81,7 @@ TEST_F(WaitThreadTest, WithoutInterruptDestructionWaitsOneStepAtMost)
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
-TEST_F(WaitThreadTest, StepErrorsEndTheWait)
-{
+TEST_F(WaitThreadTest, StepErrorsEndTheWait) {
     WaitThread::Task task;
     task.step = [](std::chrono::nanoseconds) -> Result<bool> {
         return errno_error("DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT", ENOENT);
@@ -105,8 +95,7 @@ TEST_F(WaitThreadTest, StepErrorsEndTheWait)
     EXPECT_EQ(outcome.error().message, "DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT: No such file or directory");
 }
 
-TEST_F(WaitThreadTest, StepExceptionsBecomeErrors)
-{
+TEST_F(WaitThreadTest, StepExceptionsBecomeErrors) {
     WaitThread::Task task;
     task.step = [](std::chrono::nanoseconds) -> Result<bool> { throw std::runtime_error("boom"); };
     auto thread = WaitThread::start(std::move(task), 10ms);

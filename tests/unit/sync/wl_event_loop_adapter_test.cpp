@@ -18,8 +18,7 @@ using test::signal_eventfd;
 
 class WlEventLoopAdapterTest : public test::LoopTest {};
 
-TEST_F(WlEventLoopAdapterTest, WatchFiresWhenTheFdBecomesReadable)
-{
+TEST_F(WlEventLoopAdapterTest, WatchFiresWhenTheFdBecomesReadable) {
     UniqueFd fd = make_eventfd();
     int calls = 0;
     FdEvents seen;
@@ -37,8 +36,7 @@ TEST_F(WlEventLoopAdapterTest, WatchFiresWhenTheFdBecomesReadable)
     EXPECT_FALSE(seen.error);
 }
 
-TEST_F(WlEventLoopAdapterTest, WatchIsLevelTriggered)
-{
+TEST_F(WlEventLoopAdapterTest, WatchIsLevelTriggered) {
     UniqueFd fd = make_eventfd();
     int calls = 0;
     auto watch = loop().watch_readable(fd, [&](FdEvents) { ++calls; });
@@ -50,8 +48,7 @@ TEST_F(WlEventLoopAdapterTest, WatchIsLevelTriggered)
     EXPECT_EQ(calls, 3);
 }
 
-TEST_F(WlEventLoopAdapterTest, DestroyedWatchIsNotCalled)
-{
+TEST_F(WlEventLoopAdapterTest, DestroyedWatchIsNotCalled) {
     UniqueFd fd = make_eventfd();
     int calls = 0;
     auto watch = loop().watch_readable(fd, [&](FdEvents) { ++calls; });
@@ -62,8 +59,7 @@ TEST_F(WlEventLoopAdapterTest, DestroyedWatchIsNotCalled)
     EXPECT_EQ(calls, 0);
 }
 
-TEST_F(WlEventLoopAdapterTest, WatchMayBeDestroyedInsideItsCallback)
-{
+TEST_F(WlEventLoopAdapterTest, WatchMayBeDestroyedInsideItsCallback) {
     UniqueFd fd = make_eventfd();
     int calls = 0;
     EventSourceHandle handle;
@@ -79,8 +75,7 @@ TEST_F(WlEventLoopAdapterTest, WatchMayBeDestroyedInsideItsCallback)
     EXPECT_EQ(handle, nullptr);
 }
 
-TEST_F(WlEventLoopAdapterTest, HangupIsReported)
-{
+TEST_F(WlEventLoopAdapterTest, HangupIsReported) {
     int pipe_fds[2];
     ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
     UniqueFd read_end{pipe_fds[0]};
@@ -94,8 +89,7 @@ TEST_F(WlEventLoopAdapterTest, HangupIsReported)
     EXPECT_FALSE(seen->readable);
 }
 
-TEST_F(WlEventLoopAdapterTest, WatchingAClosedFdIsAnError)
-{
+TEST_F(WlEventLoopAdapterTest, WatchingAClosedFdIsAnError) {
     int raw;
     {
         UniqueFd fd = make_eventfd();
@@ -107,8 +101,7 @@ TEST_F(WlEventLoopAdapterTest, WatchingAClosedFdIsAnError)
     EXPECT_EQ(watch.error().message, "wl_event_loop_add_fd: Bad file descriptor");
 }
 
-TEST_F(WlEventLoopAdapterTest, WatchingARegularFileIsAnError)
-{
+TEST_F(WlEventLoopAdapterTest, WatchingARegularFileIsAnError) {
     UniqueFd memfd{::memfd_create("not-pollable", MFD_CLOEXEC)};
     ASSERT_TRUE(memfd);
     auto watch = loop().watch_readable(memfd, [](FdEvents) {});
@@ -117,8 +110,7 @@ TEST_F(WlEventLoopAdapterTest, WatchingARegularFileIsAnError)
     EXPECT_NE(watch.error().message.find("cannot be polled"), std::string::npos) << watch.error().message;
 }
 
-TEST_F(WlEventLoopAdapterTest, IdleRunsOnceOnTheNextDispatch)
-{
+TEST_F(WlEventLoopAdapterTest, IdleRunsOnceOnTheNextDispatch) {
     int calls = 0;
     auto idle = loop().post_idle([&] { ++calls; });
     ASSERT_TRUE(idle) << idle.error().message;
@@ -133,8 +125,7 @@ TEST_F(WlEventLoopAdapterTest, IdleRunsOnceOnTheNextDispatch)
     EXPECT_EQ(calls, 1);
 }
 
-TEST_F(WlEventLoopAdapterTest, CancelledIdleNeverRuns)
-{
+TEST_F(WlEventLoopAdapterTest, CancelledIdleNeverRuns) {
     int calls = 0;
     auto idle = loop().post_idle([&] { ++calls; });
     ASSERT_TRUE(idle);
@@ -143,8 +134,7 @@ TEST_F(WlEventLoopAdapterTest, CancelledIdleNeverRuns)
     EXPECT_EQ(calls, 0);
 }
 
-TEST_F(WlEventLoopAdapterTest, IdleMayDestroyItsHandleWhileRunning)
-{
+TEST_F(WlEventLoopAdapterTest, IdleMayDestroyItsHandleWhileRunning) {
     int calls = 0;
     EventSourceHandle handle;
     auto idle = loop().post_idle([&] {
@@ -158,8 +148,7 @@ TEST_F(WlEventLoopAdapterTest, IdleMayDestroyItsHandleWhileRunning)
     EXPECT_EQ(calls, 1);
 }
 
-TEST_F(WlEventLoopAdapterTest, ExceptionsDoNotCrossTheLoop)
-{
+TEST_F(WlEventLoopAdapterTest, ExceptionsDoNotCrossTheLoop) {
     UniqueFd fd = make_eventfd();
     auto watch = loop().watch_readable(fd, [](FdEvents) { throw std::runtime_error("oops"); });
     ASSERT_TRUE(watch);
@@ -171,8 +160,7 @@ TEST_F(WlEventLoopAdapterTest, ExceptionsDoNotCrossTheLoop)
     SUCCEED();
 }
 
-TEST_F(WlEventLoopAdapterTest, SourcesOutlivingTheAdapterAreInert)
-{
+TEST_F(WlEventLoopAdapterTest, SourcesOutlivingTheAdapterAreInert) {
     UniqueFd fd = make_eventfd();
     int calls = 0;
     auto watch = loop().watch_readable(fd, [&](FdEvents) { ++calls; });
@@ -185,8 +173,7 @@ TEST_F(WlEventLoopAdapterTest, SourcesOutlivingTheAdapterAreInert)
     EXPECT_EQ(calls, 0);
 }
 
-TEST_F(WlEventLoopAdapterTest, SourcesOutlivingTheLoopAreInert)
-{
+TEST_F(WlEventLoopAdapterTest, SourcesOutlivingTheLoopAreInert) {
     UniqueFd fd = make_eventfd();
     auto watch = loop().watch_readable(fd, [](FdEvents) {});
     auto idle = loop().post_idle([] {});

@@ -22,8 +22,7 @@ namespace {
 
 class GateErrors : public GateTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         GateTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
@@ -32,8 +31,7 @@ protected:
         baseline_ = stable_fds(*idle_);
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         // The offender is gone by now (it lived in the test body): whatever
         // sluice took from it, the fds passed along with the bad requests
         // included, must be closed.
@@ -48,8 +46,7 @@ protected:
     }
 
     // The offender got exactly this error; then the others are unharmed.
-    void expect_error(Client &offender, std::string_view interface, uint32_t code)
-    {
+    void expect_error(Client &offender, std::string_view interface, uint32_t code) {
         ASSERT_TRUE(offender.wait_for_error(gate_timeout))
             << "no protocol error within " << gate_timeout.count() << " ms; connection " << offender.describe_error();
         auto error = offender.protocol_error();
@@ -60,8 +57,7 @@ protected:
         expect_others_unharmed();
     }
 
-    void expect_others_unharmed()
-    {
+    void expect_others_unharmed() {
         const uint64_t seq = animator_->latest_seq();
         EXPECT_TRUE(animator_->wait_for_seq_above(seq + 2, gate_timeout).has_value())
             << "the animating client stopped getting frames after another client's protocol error: "
@@ -72,8 +68,7 @@ protected:
 
     // A toplevel that has had its first configure (so a buffer may be
     // attached without breaking xdg-shell rules).
-    static std::unique_ptr<Toplevel> configured_toplevel(Client &c)
-    {
+    static std::unique_ptr<Toplevel> configured_toplevel(Client &c) {
         auto window = std::make_unique<Toplevel>(c);
         EXPECT_TRUE(window->wait_for_configure(1, gate_timeout)) << c.describe_error();
         return window;
@@ -91,8 +86,7 @@ struct AnyBuffer {
     std::unique_ptr<DmaBufBuffer> dmabuf;
     std::unique_ptr<ShmBuffer> shm;
 
-    AnyBuffer(Client &c, const FenceKit &kit)
-    {
+    AnyBuffer(Client &c, const FenceKit &kit) {
         if (LinuxDmabuf::offered(c)) {
             factory = std::make_unique<DmaBufFactory>(c, DmaBufSource::vgem, kit.vgem_card);
             dmabuf = factory->make(gate_win_w, gate_win_h, red);
@@ -102,15 +96,13 @@ struct AnyBuffer {
         }
     }
     [[nodiscard]] wl_buffer *get() const { return dmabuf ? dmabuf->get() : shm->get(); }
-    void attach(wl_surface *surface) const
-    {
+    void attach(wl_surface *surface) const {
         wl_surface_attach(surface, get(), 0, 0);
         wl_surface_damage_buffer(surface, 0, 0, gate_win_w, gate_win_h);
     }
 };
 
-sync::UniqueFd make_memfd()
-{
+sync::UniqueFd make_memfd() {
     sync::UniqueFd fd(::memfd_create("not-a-fence", MFD_CLOEXEC));
     if (fd && ::ftruncate(fd.get(), 4096) != 0)
         fd.reset();
@@ -124,8 +116,7 @@ constexpr std::string_view explicit_surface = "zwp_linux_surface_synchronization
 
 // --- linux-drm-syncobj-v1 --------------------------------------------------------
 
-TEST_F(GateErrors, SyncobjSurfaceExists)
-{
+TEST_F(GateErrors, SyncobjSurfaceExists) {
     auto c = connect_client();
     ASSERT_TRUE(SyncobjManager::offered(*c)) << "sluice offers no wp_linux_drm_syncobj_manager_v1 in the guest";
     SyncobjManager manager(*c);
@@ -136,8 +127,7 @@ TEST_F(GateErrors, SyncobjSurfaceExists)
     expect_error(*c, syncobj_manager, WP_LINUX_DRM_SYNCOBJ_MANAGER_V1_ERROR_SURFACE_EXISTS);
 }
 
-TEST_F(GateErrors, SyncobjInvalidTimelineMemfd)
-{
+TEST_F(GateErrors, SyncobjInvalidTimelineMemfd) {
     auto c = connect_client();
     ASSERT_TRUE(SyncobjManager::offered(*c));
     SyncobjManager manager(*c);
@@ -148,8 +138,7 @@ TEST_F(GateErrors, SyncobjInvalidTimelineMemfd)
     expect_error(*c, syncobj_manager, WP_LINUX_DRM_SYNCOBJ_MANAGER_V1_ERROR_INVALID_TIMELINE);
 }
 
-TEST_F(GateErrors, SyncobjNoSurface)
-{
+TEST_F(GateErrors, SyncobjNoSurface) {
     auto c = connect_client();
     ASSERT_TRUE(SyncobjManager::offered(*c));
     SyncobjManager manager(*c);
@@ -158,15 +147,14 @@ TEST_F(GateErrors, SyncobjNoSurface)
     auto extension = manager.get_surface(window->surface());
     ASSERT_TRUE(c->roundtrip(gate_timeout));
     window.reset(); // the wl_surface goes; the extension stays
-    ASSERT_TRUE(c->roundtrip(gate_timeout)) << "destroying the surface alone must not be an error: "
-                                            << c->describe_error();
+    ASSERT_TRUE(c->roundtrip(gate_timeout))
+        << "destroying the surface alone must not be an error: " << c->describe_error();
     set_acquire_point(extension.get(), timeline, 1);
     c->flush();
     expect_error(*c, syncobj_surface, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_SURFACE);
 }
 
-TEST_F(GateErrors, SyncobjUnsupportedBufferShm)
-{
+TEST_F(GateErrors, SyncobjUnsupportedBufferShm) {
     auto c = connect_client();
     ASSERT_TRUE(SyncobjManager::offered(*c));
     SyncobjManager manager(*c);
@@ -186,8 +174,7 @@ TEST_F(GateErrors, SyncobjUnsupportedBufferShm)
     EXPECT_EQ(visible(*idle_, red), 0u) << "the shm buffer of a commit that raised an error was shown";
 }
 
-TEST_F(GateErrors, SyncobjNoBuffer)
-{
+TEST_F(GateErrors, SyncobjNoBuffer) {
     auto c = connect_client();
     ASSERT_TRUE(SyncobjManager::offered(*c));
     SyncobjManager manager(*c);
@@ -202,8 +189,7 @@ TEST_F(GateErrors, SyncobjNoBuffer)
     expect_error(*c, syncobj_surface, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_BUFFER);
 }
 
-TEST_F(GateErrors, SyncobjNoAcquirePoint)
-{
+TEST_F(GateErrors, SyncobjNoAcquirePoint) {
     auto c = connect_client();
     ASSERT_TRUE(SyncobjManager::offered(*c));
     SyncobjManager manager(*c);
@@ -220,8 +206,7 @@ TEST_F(GateErrors, SyncobjNoAcquirePoint)
         std::cout << "note: provoked with an shm buffer (no linux-dmabuf in this sluice)\n";
 }
 
-TEST_F(GateErrors, SyncobjNoReleasePoint)
-{
+TEST_F(GateErrors, SyncobjNoReleasePoint) {
     auto c = connect_client();
     ASSERT_TRUE(SyncobjManager::offered(*c));
     SyncobjManager manager(*c);
@@ -243,8 +228,7 @@ TEST_F(GateErrors, SyncobjNoReleasePoint)
 // release point. Equal, and below, are both conflicts.
 class GateConflictingPoints : public GateErrors, public ::testing::WithParamInterface<std::pair<uint64_t, uint64_t>> {};
 
-TEST_P(GateConflictingPoints, Raised)
-{
+TEST_P(GateConflictingPoints, Raised) {
     GATE_REQUIRE_DMABUF();
     const auto [acquire_point, release_point] = GetParam();
     auto c = connect_client();
@@ -277,8 +261,7 @@ INSTANTIATE_TEST_SUITE_P(Points, GateConflictingPoints,
 
 // The control: the same timeline with acquire < release is fine, and the
 // buffer is shown once the acquire point is signaled.
-TEST_F(GateErrors, SyncobjSameTimelineAcquireBelowReleaseIsAccepted)
-{
+TEST_F(GateErrors, SyncobjSameTimelineAcquireBelowReleaseIsAccepted) {
     GATE_REQUIRE_DMABUF();
     auto c = connect_client();
     SyncobjManager manager(*c);
@@ -299,8 +282,7 @@ TEST_F(GateErrors, SyncobjSameTimelineAcquireBelowReleaseIsAccepted)
 
 // --- linux-explicit-synchronization-unstable-v1 ----------------------------------------
 
-TEST_F(GateErrors, ExplicitSynchronizationExists)
-{
+TEST_F(GateErrors, ExplicitSynchronizationExists) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -311,8 +293,7 @@ TEST_F(GateErrors, ExplicitSynchronizationExists)
     expect_error(*c, explicit_manager, ZWP_LINUX_EXPLICIT_SYNCHRONIZATION_V1_ERROR_SYNCHRONIZATION_EXISTS);
 }
 
-TEST_F(GateErrors, ExplicitInvalidFenceMemfd)
-{
+TEST_F(GateErrors, ExplicitInvalidFenceMemfd) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -325,8 +306,7 @@ TEST_F(GateErrors, ExplicitInvalidFenceMemfd)
     expect_error(*c, explicit_surface, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_INVALID_FENCE);
 }
 
-TEST_F(GateErrors, ExplicitDuplicateFence)
-{
+TEST_F(GateErrors, ExplicitDuplicateFence) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -339,8 +319,7 @@ TEST_F(GateErrors, ExplicitDuplicateFence)
     expect_error(*c, explicit_surface, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_DUPLICATE_FENCE);
 }
 
-TEST_F(GateErrors, ExplicitDuplicateRelease)
-{
+TEST_F(GateErrors, ExplicitDuplicateRelease) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -353,8 +332,7 @@ TEST_F(GateErrors, ExplicitDuplicateRelease)
 }
 
 // no_surface, through each request that names it.
-TEST_F(GateErrors, ExplicitNoSurfaceSetAcquireFence)
-{
+TEST_F(GateErrors, ExplicitNoSurfaceSetAcquireFence) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -362,16 +340,15 @@ TEST_F(GateErrors, ExplicitNoSurfaceSetAcquireFence)
     auto sync = manager.get_synchronization(window->surface());
     ASSERT_TRUE(c->roundtrip(gate_timeout));
     window.reset();
-    ASSERT_TRUE(c->roundtrip(gate_timeout)) << "destroying the surface alone must not be an error: "
-                                            << c->describe_error();
+    ASSERT_TRUE(c->roundtrip(gate_timeout))
+        << "destroying the surface alone must not be an error: " << c->describe_error();
     SwSyncFence fence;
     zwp_linux_surface_synchronization_v1_set_acquire_fence(sync.get(), fence.fence().fd().get());
     c->flush();
     expect_error(*c, explicit_surface, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_NO_SURFACE);
 }
 
-TEST_F(GateErrors, ExplicitNoSurfaceGetRelease)
-{
+TEST_F(GateErrors, ExplicitNoSurfaceGetRelease) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -385,8 +362,7 @@ TEST_F(GateErrors, ExplicitNoSurfaceGetRelease)
     expect_error(*c, explicit_surface, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_NO_SURFACE);
 }
 
-TEST_F(GateErrors, ExplicitUnsupportedBufferShm)
-{
+TEST_F(GateErrors, ExplicitUnsupportedBufferShm) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -404,8 +380,7 @@ TEST_F(GateErrors, ExplicitUnsupportedBufferShm)
     EXPECT_EQ(visible(*idle_, red), 0u) << "the shm buffer of a commit that raised an error was shown";
 }
 
-TEST_F(GateErrors, ExplicitNoBufferWithFence)
-{
+TEST_F(GateErrors, ExplicitNoBufferWithFence) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -419,8 +394,7 @@ TEST_F(GateErrors, ExplicitNoBufferWithFence)
     expect_error(*c, explicit_surface, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_NO_BUFFER);
 }
 
-TEST_F(GateErrors, ExplicitNoBufferWithRelease)
-{
+TEST_F(GateErrors, ExplicitNoBufferWithRelease) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -438,8 +412,7 @@ TEST_F(GateErrors, ExplicitNoBufferWithRelease)
 // no_buffer. A release asked for an shm buffer, without an acquire fence,
 // is therefore no error, and the release must come like any other (weston
 // behaves so).
-TEST_F(GateErrors, ExplicitReleaseForShmBufferIsNoError)
-{
+TEST_F(GateErrors, ExplicitReleaseForShmBufferIsNoError) {
     auto c = connect_client();
     ASSERT_TRUE(ExplicitSyncManager::offered(*c));
     ExplicitSyncManager manager(*c);
@@ -460,8 +433,7 @@ TEST_F(GateErrors, ExplicitReleaseForShmBufferIsNoError)
 
 // The error state is per client: one client's errors (a whole series, on
 // fresh connections) leave a correct client of the same protocol working.
-TEST_F(GateErrors, ErrorsDoNotLeakIntoACorrectClient)
-{
+TEST_F(GateErrors, ErrorsDoNotLeakIntoACorrectClient) {
     GATE_REQUIRE_DMABUF();
     auto good = connect_client();
     auto window = make_fenced_window(SyncKind::syncobj, *good, kit());

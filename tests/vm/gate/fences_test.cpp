@@ -20,8 +20,7 @@ constexpr uint64_t hold_frames = 10;
 
 class GateFences : public GateCaseTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         GateCaseTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
@@ -32,8 +31,7 @@ protected:
         window_ = make_window(*client_);
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         window_.reset();
         client_.reset();
         observer_.reset();
@@ -43,8 +41,7 @@ protected:
 
     // Waits until the animator has been presented `frames` more times.
     // Returns the sequence reached.
-    uint64_t wait_frames(uint64_t frames)
-    {
+    uint64_t wait_frames(uint64_t frames) {
         const uint64_t from = animator_->latest_seq();
         auto reached = animator_->wait_for_seq_above(from + frames - 1, gate_timeout);
         EXPECT_TRUE(reached.has_value()) << "the animating client got no " << frames
@@ -55,16 +52,14 @@ protected:
     // The sequence of an output frame that has just been presented: the
     // next one the animator sees. Signaling right after it keeps the
     // "sequence at signal time" current.
-    uint64_t fresh_seq()
-    {
+    uint64_t fresh_seq() {
         auto seq = animator_->wait_for_seq_above(animator_->latest_seq(), gate_timeout);
         EXPECT_TRUE(seq.has_value()) << animator_->failure();
         return seq.value_or(0);
     }
 
     // Maps the window with `buffer` (ready) and waits until it shows.
-    FencedCommit map_shown(DmaBufBuffer &buffer, uint32_t xrgb)
-    {
+    FencedCommit map_shown(DmaBufBuffer &buffer, uint32_t xrgb) {
         EXPECT_TRUE(window_->toplevel().wait_for_configure(1, gate_timeout)) << client_->describe_error();
         FencedCommit commit = window_->commit(buffer, true);
         std::string why;
@@ -78,8 +73,7 @@ protected:
     std::unique_ptr<FencedWindow> window_;
 };
 
-TEST_P(GateFences, HeldCommitIsNotShownUntilSignaled)
-{
+TEST_P(GateFences, HeldCommitIsNotShownUntilSignaled) {
     auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
     auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
     FencedCommit first = map_shown(*a, red);
@@ -117,16 +111,15 @@ TEST_P(GateFences, HeldCommitIsNotShownUntilSignaled)
     ASSERT_TRUE(held.presented()) << "the commit was discarded, not presented";
     const uint64_t shown_seq = held.feedback->presented().seq;
     EXPECT_GT(shown_seq, signal_seq) << "presented before its fence signaled";
-    EXPECT_LE(shown_seq - signal_seq, 2u) << "signaled at output frame " << signal_seq << ", first shown at "
-                                          << shown_seq;
+    EXPECT_LE(shown_seq - signal_seq, 2u)
+        << "signaled at output frame " << signal_seq << ", first shown at " << shown_seq;
     std::string why;
     EXPECT_TRUE(wait_shown(*observer_, green, &why)) << why;
-    std::cout << "[measure] " << GetParam() << ": signaled at seq " << signal_seq << ", presented at seq "
-              << shown_seq << " (+" << shown_seq - signal_seq << " frames)\n";
+    std::cout << "[measure] " << GetParam() << ": signaled at seq " << signal_seq << ", presented at seq " << shown_seq
+              << " (+" << shown_seq - signal_seq << " frames)\n";
 }
 
-TEST_P(GateFences, ReleaseComesOnlyAfterTheBufferIsReplaced)
-{
+TEST_P(GateFences, ReleaseComesOnlyAfterTheBufferIsReplaced) {
     auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
     auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
     FencedCommit first = map_shown(*a, red);
@@ -153,8 +146,7 @@ TEST_P(GateFences, ReleaseComesOnlyAfterTheBufferIsReplaced)
     EXPECT_FALSE(held.released()) << "the buffer on screen was released: " << held.release->describe();
 }
 
-TEST_P(GateFences, ReleaseWhenTheSurfaceIsDestroyedWhileHeld)
-{
+TEST_P(GateFences, ReleaseWhenTheSurfaceIsDestroyedWhileHeld) {
     auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
     auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
     FencedCommit first = map_shown(*a, red);
@@ -181,8 +173,7 @@ TEST_P(GateFences, ReleaseWhenTheSurfaceIsDestroyedWhileHeld)
     EXPECT_EQ(client_->error(), 0) << client_->describe_error();
 }
 
-TEST_P(GateFences, ReleaseWhenAQueuedCommitReplacesAHeldOne)
-{
+TEST_P(GateFences, ReleaseWhenAQueuedCommitReplacesAHeldOne) {
     auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
     auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
     auto c = window_->buffers().make(gate_win_w, gate_win_h, yellow);
@@ -222,8 +213,7 @@ TEST_P(GateFences, ReleaseWhenAQueuedCommitReplacesAHeldOne)
 
 // The surface's own later commits line up behind a held one; another
 // surface of the same client does not.
-TEST_P(GateFences, HoldIsPerSurface)
-{
+TEST_P(GateFences, HoldIsPerSurface) {
     auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
     auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
     FencedCommit first = map_shown(*a, red);
@@ -247,8 +237,7 @@ TEST_P(GateFences, HoldIsPerSurface)
 
 // The commit that maps the window is held like any other: nothing shows
 // until its fence signals, and the window then lives on normally.
-TEST_P(GateFences, HeldFirstCommitMapsOnceSignaled)
-{
+TEST_P(GateFences, HeldFirstCommitMapsOnceSignaled) {
     auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
     auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
     ASSERT_TRUE(window_->toplevel().wait_for_configure(1, gate_timeout)) << client_->describe_error();
@@ -275,8 +264,7 @@ TEST_P(GateFences, HeldFirstCommitMapsOnceSignaled)
 // long as the storage is left alone: the held content must still show when
 // its fence signals, and (for the explicit protocols, which do not go
 // through the wl_buffer) its release still comes once it is replaced.
-TEST_P(GateFences, WlBufferDestroyedWhileHeld)
-{
+TEST_P(GateFences, WlBufferDestroyedWhileHeld) {
     auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
     auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
     auto c = window_->buffers().make(gate_win_w, gate_win_h, yellow);
@@ -314,8 +302,7 @@ namespace {
 // A real producer attaches its fence to the acquire point before it
 // commits (the point is "available" but pending) rather than after.
 // sluice must wait for that fence, not just for the point to exist.
-TEST_F(GateTest, SyncobjAvailablePointWaitsForItsFence)
-{
+TEST_F(GateTest, SyncobjAvailablePointWaitsForItsFence) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();

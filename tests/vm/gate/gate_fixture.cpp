@@ -9,8 +9,7 @@
 
 namespace sluice::test {
 
-ServerOptions GateTest::server_options() const
-{
+ServerOptions GateTest::server_options() const {
     ServerOptions options;
     options.mode = "640x480@60";
     // sluice under ASan in a TCG guest takes a while to come up.
@@ -23,8 +22,7 @@ ServerOptions GateTest::server_options() const
     return options;
 }
 
-void GateTest::SetUp()
-{
+void GateTest::SetUp() {
     // Devices first: outside the guest there is nothing to test, and no
     // sluice needs starting to find that out.
     kit_.vgem_card = DrmDevice::open("vgem", DrmNodeType::primary);
@@ -38,30 +36,23 @@ void GateTest::SetUp()
     SluiceTest::SetUp();
 }
 
-std::unique_ptr<Client> GateTest::connect_client()
-{
+std::unique_ptr<Client> GateTest::connect_client() {
     return std::make_unique<Client>(server().socket_path().string(), gate_timeout);
 }
 
-bool GateTest::dmabuf_offered()
-{
+bool GateTest::dmabuf_offered() {
     auto probe = connect_client();
     return LinuxDmabuf::offered(*probe);
 }
 
-std::unique_ptr<Animator> GateTest::start_animator()
-{
-    return std::make_unique<Animator>(server().socket_path());
-}
+std::unique_ptr<Animator> GateTest::start_animator() { return std::make_unique<Animator>(server().socket_path()); }
 
-size_t GateTest::visible(Client &observer, uint32_t xrgb)
-{
+size_t GateTest::visible(Client &observer, uint32_t xrgb) {
     const Image image = capture_output(observer, observer.output(0).proxy.get(), gate_timeout);
     return image.count(image.bounds(), opaque(xrgb));
 }
 
-bool GateTest::wait_shown(Client &observer, uint32_t xrgb, std::string *why, std::chrono::milliseconds timeout)
-{
+bool GateTest::wait_shown(Client &observer, uint32_t xrgb, std::string *why, std::chrono::milliseconds timeout) {
     const size_t enough = static_cast<size_t>(gate_win_w * gate_win_h / 2);
     auto result = capture_until(
         observer, observer.output(0).proxy.get(),
@@ -73,8 +64,7 @@ bool GateTest::wait_shown(Client &observer, uint32_t xrgb, std::string *why, std
     return result.matched;
 }
 
-bool GateTest::wait_for(Client &client, const std::function<bool()> &done, std::chrono::milliseconds timeout)
-{
+bool GateTest::wait_for(Client &client, const std::function<bool()> &done, std::chrono::milliseconds timeout) {
     // Short slices: some conditions (a timeline point, a sync_file) change
     // in the kernel without any Wayland event to wake the client up.
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -87,13 +77,11 @@ bool GateTest::wait_for(Client &client, const std::function<bool()> &done, std::
     }
 }
 
-std::map<int, std::string> GateTest::sluice_fds(const Client &any_client) const
-{
+std::map<int, std::string> GateTest::sluice_fds(const Client &any_client) const {
     return open_fds(peer_pid(any_client));
 }
 
-std::map<int, std::string> GateTest::stable_fds(Client &observer) const
-{
+std::map<int, std::string> GateTest::stable_fds(Client &observer) const {
     auto look = [&] {
         EXPECT_TRUE(observer.roundtrip(gate_timeout)) << observer.describe_error();
         return sluice_fds(observer);
@@ -109,8 +97,7 @@ std::map<int, std::string> GateTest::stable_fds(Client &observer) const
     }
 }
 
-bool GateTest::has_extra_fds(const std::map<int, std::string> &baseline, const std::map<int, std::string> &now)
-{
+bool GateTest::has_extra_fds(const std::map<int, std::string> &baseline, const std::map<int, std::string> &now) {
     if (now.size() > baseline.size())
         return true;
     for (const auto &[fd, target] : now) {
@@ -122,8 +109,7 @@ bool GateTest::has_extra_fds(const std::map<int, std::string> &baseline, const s
 }
 
 std::map<int, std::string> GateTest::wait_fds_back_to(Client &observer,
-                                                       const std::map<int, std::string> &baseline) const
-{
+                                                      const std::map<int, std::string> &baseline) const {
     const auto deadline = std::chrono::steady_clock::now() + gate_timeout;
     for (;;) {
         EXPECT_TRUE(observer.roundtrip(gate_timeout)) << observer.describe_error();
@@ -134,8 +120,7 @@ std::map<int, std::string> GateTest::wait_fds_back_to(Client &observer,
     }
 }
 
-std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto)
-{
+std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto) {
     std::set<uint64_t> seen;
     size_t discarded = 0;
     bool inside = false;
@@ -163,20 +148,17 @@ std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t aft
     return out;
 }
 
-std::ostream &operator<<(std::ostream &os, const GateCase &c)
-{
+std::ostream &operator<<(std::ostream &os, const GateCase &c) {
     return os << to_string(c.kind) << (c.source == DmaBufSource::vgem ? " on vgem" : " on udmabuf");
 }
 
-std::vector<GateCase> vgem_gate_cases()
-{
+std::vector<GateCase> vgem_gate_cases() {
     return {{SyncKind::syncobj, DmaBufSource::vgem},
             {SyncKind::sync_file, DmaBufSource::vgem},
             {SyncKind::implicit, DmaBufSource::vgem}};
 }
 
-std::vector<GateCase> all_gate_cases()
-{
+std::vector<GateCase> all_gate_cases() {
     auto cases = vgem_gate_cases();
     cases.push_back({SyncKind::syncobj, DmaBufSource::udmabuf});
     cases.push_back({SyncKind::sync_file, DmaBufSource::udmabuf});
@@ -184,10 +166,8 @@ std::vector<GateCase> all_gate_cases()
     return cases;
 }
 
-std::string gate_case_name(const ::testing::TestParamInfo<GateCase> &info)
-{
-    return std::string(to_string(info.param.kind)) +
-           (info.param.source == DmaBufSource::vgem ? "_vgem" : "_udmabuf");
+std::string gate_case_name(const ::testing::TestParamInfo<GateCase> &info) {
+    return std::string(to_string(info.param.kind)) + (info.param.source == DmaBufSource::vgem ? "_vgem" : "_udmabuf");
 }
 
 } // namespace sluice::test

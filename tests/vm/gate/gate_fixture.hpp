@@ -72,7 +72,7 @@ protected:
     // Polls until sluice holds no fd that `baseline` lacks and no more fds
     // than it (or the timeout); returns the last look.
     [[nodiscard]] std::map<int, std::string> wait_fds_back_to(Client &observer,
-                                                             const std::map<int, std::string> &baseline) const;
+                                                              const std::map<int, std::string> &baseline) const;
     // Whether `now` has an fd `baseline` lacks, or more of them.
     [[nodiscard]] static bool has_extra_fds(const std::map<int, std::string> &baseline,
                                             const std::map<int, std::string> &now);
@@ -101,18 +101,17 @@ std::string gate_case_name(const ::testing::TestParamInfo<GateCase> &info);
 // For the tests that run once per case.
 class GateCaseTest : public GateTest, public ::testing::WithParamInterface<GateCase> {
 protected:
-    [[nodiscard]] std::unique_ptr<FencedWindow> make_window(Client &client) const
-    {
+    [[nodiscard]] std::unique_ptr<FencedWindow> make_window(Client &client) const {
         return make_fenced_window(GetParam().kind, client, kit(), GetParam().source);
     }
 };
 
 // Skips the test (from the test body) when sluice offers no linux-dmabuf.
-#define GATE_REQUIRE_DMABUF()                                                                              \
-    do {                                                                                                   \
-        if (!dmabuf_offered())                                                                             \
-            GTEST_SKIP() << "sluice offers no zwp_linux_dmabuf_v1 here (its renderer cannot import "        \
-                            "dma-bufs), so no client can hand it a fenced buffer";                          \
+#define GATE_REQUIRE_DMABUF()                                                                        \
+    do {                                                                                             \
+        if (!dmabuf_offered())                                                                       \
+            GTEST_SKIP() << "sluice offers no zwp_linux_dmabuf_v1 here (its renderer cannot import " \
+                            "dma-bufs), so no client can hand it a fenced buffer";                   \
     } while (0)
 
 } // namespace sluice::test

@@ -15,8 +15,7 @@ namespace {
 
 class GateLifetime : public GateCaseTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         GateCaseTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
@@ -25,15 +24,13 @@ protected:
         observer_ = connect_client();
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         observer_.reset();
         animator_.reset();
         GateCaseTest::TearDown();
     }
 
-    std::map<int, std::string> settled_fds()
-    {
+    std::map<int, std::string> settled_fds() {
         EXPECT_TRUE(observer_->roundtrip(gate_timeout)) << observer_->describe_error();
         return sluice_fds(*observer_);
     }
@@ -41,8 +38,7 @@ protected:
     // One client that maps a window, holds a commit, then gets it through:
     // run once before a baseline so that whatever sluice keeps for its
     // whole life (a waiter thread, a cache) already exists.
-    void warm_up()
-    {
+    void warm_up() {
         auto client = connect_client();
         auto window = make_window(*client);
         auto a = window->buffers().make(gate_win_w, gate_win_h, red);
@@ -54,8 +50,7 @@ protected:
         ASSERT_TRUE(wait_for(*client, [&] { return held.presented(); })) << client->describe_error();
     }
 
-    void expect_still_serving()
-    {
+    void expect_still_serving() {
         const uint64_t seq = animator_->latest_seq();
         EXPECT_TRUE(animator_->wait_for_seq_above(seq + 3, gate_timeout).has_value())
             << "the animating client stopped getting frames: " << animator_->failure();
@@ -71,8 +66,7 @@ protected:
     std::unique_ptr<Client> observer_;
 };
 
-TEST_P(GateLifetime, DisconnectWhileHeldLeavesNothingBehind)
-{
+TEST_P(GateLifetime, DisconnectWhileHeldLeavesNothingBehind) {
     warm_up();
     ASSERT_FALSE(HasFailure());
     const auto before = stable_fds(*observer_);
@@ -93,14 +87,13 @@ TEST_P(GateLifetime, DisconnectWhileHeldLeavesNothingBehind)
         << "sluice held " << before.size() << " fds before the client came, " << during.size()
         << " while its commit waited, " << after.size() << " after it left: " << describe_fd_change(before, after);
     std::cout << "[measure] " << GetParam() << ": sluice fds before " << before.size() << ", while held "
-              << during.size() << " (" << describe_fd_change(before, during) << "), after disconnect "
-              << after.size() << "\n";
+              << during.size() << " (" << describe_fd_change(before, during) << "), after disconnect " << after.size()
+              << "\n";
     held.signal(); // nobody is waiting any more
     expect_still_serving();
 }
 
-TEST_P(GateLifetime, SurfaceDestroyedWhileHeldCancelsTheWait)
-{
+TEST_P(GateLifetime, SurfaceDestroyedWhileHeldCancelsTheWait) {
     auto client = connect_client();
     auto window = make_window(*client);
     auto a = window->buffers().make(gate_win_w, gate_win_h, red);
@@ -125,11 +118,10 @@ TEST_P(GateLifetime, SurfaceDestroyedWhileHeldCancelsTheWait)
     ASSERT_TRUE(client->roundtrip(gate_timeout)) << client->describe_error();
     const auto after = wait_fds_back_to(*observer_, before);
     const std::string change = describe_fd_change(before, after);
-    EXPECT_FALSE(has_extra_fds(before, after)) << "the destroyed surface's wait left fds behind: " << change << " (while held: "
-                         << describe_fd_change(before, during) << ")";
-    std::cout << "[measure] " << GetParam() << ": sluice fds before the hold " << before.size()
-              << ", while held " << during.size() << ", after the surface went " << after.size() << " ("
-              << change << ")\n";
+    EXPECT_FALSE(has_extra_fds(before, after)) << "the destroyed surface's wait left fds behind: " << change
+                                               << " (while held: " << describe_fd_change(before, during) << ")";
+    std::cout << "[measure] " << GetParam() << ": sluice fds before the hold " << before.size() << ", while held "
+              << during.size() << ", after the surface went " << after.size() << " (" << change << ")\n";
     held.signal();
     ASSERT_TRUE(client->roundtrip(gate_timeout));
     EXPECT_EQ(client->error(), 0) << client->describe_error();
@@ -140,8 +132,7 @@ INSTANTIATE_TEST_SUITE_P(Gate, GateLifetime, ::testing::ValuesIn(vgem_gate_cases
 
 // linux-drm-syncobj-v1 lets a client destroy its timeline objects while
 // commits that name them are queued; the points must keep working.
-TEST_F(GateTest, SyncobjTimelineDestroyedWhileHeld)
-{
+TEST_F(GateTest, SyncobjTimelineDestroyedWhileHeld) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
@@ -199,8 +190,7 @@ namespace {
 // is held, the commit later applies to a surface whose xdg state is gone:
 // nothing may crash, the window must go, and the buffers must be released
 // once the wl_surface goes too.
-TEST_F(GateTest, XdgRoleDestroyedWhileHeld)
-{
+TEST_F(GateTest, XdgRoleDestroyedWhileHeld) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
@@ -215,11 +205,12 @@ TEST_F(GateTest, XdgRoleDestroyedWhileHeld)
         bool received = false;
     } configure;
     static const xdg_surface_listener listener = {
-        .configure = [](void *data, xdg_surface *, uint32_t serial) {
-            auto *c = static_cast<Configure *>(data);
-            c->serial = serial;
-            c->received = true;
-        },
+        .configure =
+            [](void *data, xdg_surface *, uint32_t serial) {
+                auto *c = static_cast<Configure *>(data);
+                c->serial = serial;
+                c->received = true;
+            },
     };
     Proxy<wl_surface> surface(wl_compositor_create_surface(client->compositor()));
     auto extension = manager.get_surface(surface.get());
@@ -284,8 +275,7 @@ namespace {
 // cap it, or have room to spare, but another client must still be served.
 // The client piles up commits until sluice is a few fds short of its limit
 // (or 4000 commits, whichever comes first).
-TEST_F(GateTest, HeldCommitsOfOneClientDoNotExhaustSluicesFds)
-{
+TEST_F(GateTest, HeldCommitsOfOneClientDoNotExhaustSluicesFds) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
@@ -343,8 +333,8 @@ TEST_F(GateTest, HeldCommitsOfOneClientDoNotExhaustSluicesFds)
         held.signal();
         std::string why;
         EXPECT_TRUE(wait_shown(*observer, magenta, &why))
-            << "another client's fenced commit was not shown while one client holds " << commits
-            << " commits: " << why << "; sluice holds " << open_fds(sluice).size() << " fds";
+            << "another client's fenced commit was not shown while one client holds " << commits << " commits: " << why
+            << "; sluice holds " << open_fds(sluice).size() << " fds";
     }
     EXPECT_TRUE(animator->wait_for_seq_above(animator->latest_seq() + 3, gate_timeout).has_value())
         << animator->failure();
@@ -363,8 +353,7 @@ namespace {
 //
 // sluice caps how many commits one client may hold, so the table is filled
 // by several clients, each holding fewer than any sensible cap.
-TEST_F(GateTest, CommitWhoseFenceCannotBeWatchedIsNotShownEarly)
-{
+TEST_F(GateTest, CommitWhoseFenceCannotBeWatchedIsNotShownEarly) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
@@ -389,8 +378,7 @@ TEST_F(GateTest, CommitWhoseFenceCannotBeWatchedIsNotShownEarly)
         Proxy<zwp_linux_surface_synchronization_v1> sync;
         uint32_t held = 0;
 
-        void commit(DmaBufBuffer &with, const sync::SyncFile &fence)
-        {
+        void commit(DmaBufBuffer &with, const sync::SyncFile &fence) {
             wl_surface_attach(window->surface(), with.get(), 0, 0);
             wl_surface_damage_buffer(window->surface(), 0, 0, with.width(), with.height());
             zwp_linux_surface_synchronization_v1_set_acquire_fence(sync.get(), fence.fd().get());
@@ -435,8 +423,8 @@ TEST_F(GateTest, CommitWhoseFenceCannotBeWatchedIsNotShownEarly)
     // Imported now: importing a dma-buf takes sluice fds of its own, which
     // a full table would not have.
     Piler &first = *pilers.front();
-    auto late = std::make_unique<DmaBufBuffer>(first.factory->linux_dmabuf(),
-                                               first.factory->allocate(gate_win_w, gate_win_h));
+    auto late =
+        std::make_unique<DmaBufBuffer>(first.factory->linux_dmabuf(), first.factory->allocate(gate_win_w, gate_win_h));
     late->dmabuf().fill(yellow);
     long free = free_slots();
     while (free > 3 && !refused()) {
@@ -447,7 +435,8 @@ TEST_F(GateTest, CommitWhoseFenceCannotBeWatchedIsNotShownEarly)
             continue;
         }
         Piler &p = *pilers.back();
-        const long batch = std::max(1L, std::min<long>({16L, (free - 3) / 2, per_client - std::min(p.held, per_client - 1)}));
+        const long batch =
+            std::max(1L, std::min<long>({16L, (free - 3) / 2, per_client - std::min(p.held, per_client - 1)}));
         for (long i = 0; i < batch; ++i) {
             const sync::SyncFile fence = timeline.fence(++commits);
             p.commit(*p.buffer, fence);
@@ -468,8 +457,8 @@ TEST_F(GateTest, CommitWhoseFenceCannotBeWatchedIsNotShownEarly)
     if (refused()) {
         // sluice refused a client before the table filled: the other way
         // to keep the rule.
-        std::cout << "[measure] a client was refused after " << commits << " held commits from "
-                  << pilers.size() << " clients\n";
+        std::cout << "[measure] a client was refused after " << commits << " held commits from " << pilers.size()
+                  << " clients\n";
         EXPECT_TRUE(animator->wait_for_seq_above(animator->latest_seq() + 3, gate_timeout).has_value())
             << "others are still served: " << animator->failure();
         timeline.advance(commits);

@@ -22,15 +22,14 @@ struct Stretch {
     uint64_t from_seq = 0; // exclusive
     uint64_t to_seq = 0;   // inclusive
     double seconds = 0;
-    size_t frames = 0;           // animator frames presented in the stretch
-    uint64_t worst_seq_gap = 0;  // largest step between consecutive presented sequences
-    double worst_interval_ms = 0;   // largest step between their presentation timestamps
+    size_t frames = 0;            // animator frames presented in the stretch
+    uint64_t worst_seq_gap = 0;   // largest step between consecutive presented sequences
+    double worst_interval_ms = 0; // largest step between their presentation timestamps
     double refresh_ms = 0;
-    std::string gaps;            // animator_gaps()
+    std::string gaps; // animator_gaps()
 };
 
-std::string format(const Stretch &s)
-{
+std::string format(const Stretch &s) {
     char line[256];
     std::snprintf(line, sizeof(line),
                   "%zu frames in %.2f s (seq %llu..%llu), worst interval %.1f ms (%.2f refresh periods), "
@@ -46,8 +45,7 @@ class GateStall : public GateCaseTest {
 protected:
     // Lets the animator run for `hold_time` (and at least `min_frames`)
     // with the main thread idle, then sums up its frames.
-    Stretch measure(Animator &animator)
-    {
+    Stretch measure(Animator &animator) {
         Stretch s;
         s.from_seq = animator.latest_seq();
         const auto start = std::chrono::steady_clock::now();
@@ -67,8 +65,8 @@ protected:
             s.refresh_ms = frame.refresh_ns / 1e6;
             if (previous != nullptr) {
                 s.worst_seq_gap = std::max(s.worst_seq_gap, frame.seq - previous->seq);
-                s.worst_interval_ms =
-                    std::max(s.worst_interval_ms, static_cast<double>(frame.presented_ns - previous->presented_ns) / 1e6);
+                s.worst_interval_ms = std::max(s.worst_interval_ms,
+                                               static_cast<double>(frame.presented_ns - previous->presented_ns) / 1e6);
             }
             previous = &frame;
         }
@@ -76,8 +74,7 @@ protected:
     }
 };
 
-TEST_P(GateStall, AnimatorKeepsEveryFrameWhileAnotherClientHoldsAFence)
-{
+TEST_P(GateStall, AnimatorKeepsEveryFrameWhileAnotherClientHoldsAFence) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
@@ -112,10 +109,10 @@ TEST_P(GateStall, AnimatorKeepsEveryFrameWhileAnotherClientHoldsAFence)
     ASSERT_TRUE(held.presented()) << "discarded instead of presented";
     const Presented &shown = held.feedback->presented();
     EXPECT_GT(shown.seq, *signal_seq);
-    EXPECT_LE(shown.seq - *signal_seq, 2u) << "signaled at output frame " << *signal_seq << ", shown at "
-                                           << shown.seq;
+    EXPECT_LE(shown.seq - *signal_seq, 2u) << "signaled at output frame " << *signal_seq << ", shown at " << shown.seq;
 
-    const double signal_to_present_ms = (static_cast<double>(shown.nanoseconds()) - static_cast<double>(signal_ns)) / 1e6;
+    const double signal_to_present_ms =
+        (static_cast<double>(shown.nanoseconds()) - static_cast<double>(signal_ns)) / 1e6;
     std::cout << "[measure] " << GetParam() << " control: " << format(control) << "\n"
               << "[measure] " << GetParam() << " hold:    " << format(hold) << "\n"
               << "[measure] " << GetParam() << " signal -> presented: " << signal_to_present_ms << " ms, +"
@@ -133,8 +130,7 @@ TEST_P(GateStall, AnimatorKeepsEveryFrameWhileAnotherClientHoldsAFence)
 // stop the output: sluice reads that buffer again whenever the region is
 // repainted. A sw_sync fence is used because it never times out by itself
 // (a vgem fence would signal on its own after 10 s and hide a stall).
-TEST_P(GateStall, FenceAddedToTheBufferOnScreenStallsNoOne)
-{
+TEST_P(GateStall, FenceAddedToTheBufferOnScreenStallsNoOne) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
@@ -172,8 +168,7 @@ INSTANTIATE_TEST_SUITE_P(Gate, GateStall, ::testing::ValuesIn(vgem_gate_cases())
 // stopping the output for anyone else.
 class GateExplicitIgnoresImplicit : public GateCaseTest {};
 
-TEST_P(GateExplicitIgnoresImplicit, PendingImplicitFenceStallsNoOne)
-{
+TEST_P(GateExplicitIgnoresImplicit, PendingImplicitFenceStallsNoOne) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
@@ -195,8 +190,9 @@ TEST_P(GateExplicitIgnoresImplicit, PendingImplicitFenceStallsNoOne)
            "fence was committed: the animating client got "
         << animator->latest_seq() - from << " frames in " << waited
         << " s; sluice's main thread: " << describe_main_thread(peer_pid(*observer));
-    std::cout << "[measure] " << GetParam() << " pending implicit fence under explicit sync: "
-              << animator->latest_seq() - from << " animator frames in " << waited << " s\n";
+    std::cout << "[measure] " << GetParam()
+              << " pending implicit fence under explicit sync: " << animator->latest_seq() - from
+              << " animator frames in " << waited << " s\n";
     implicit_writer.signal();
     EXPECT_TRUE(wait_for(*client, [&] { return commit.presented(); })) << client->describe_error();
 }

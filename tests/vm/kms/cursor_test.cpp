@@ -25,18 +25,18 @@ constexpr int32_t hotspot = 4;
 // of its surfaces. Not movable: the listener points here.
 class CursorSetter {
 public:
-    CursorSetter(Client &client, int32_t size) : client_(client), pixels_(client.shm(), size, size)
-    {
+    CursorSetter(Client &client, int32_t size) : client_(client), pixels_(client.shm(), size, size) {
         pixels_.fill(cursor_argb);
         seat_ = bind_seat(client);
         static const wl_seat_listener seat_listener = {
-            .capabilities = [](void *data, wl_seat *seat, uint32_t caps) {
-                auto *self = static_cast<CursorSetter *>(data);
-                if ((caps & WL_SEAT_CAPABILITY_POINTER) && self->pointer_ == nullptr) {
-                    self->pointer_ = wl_seat_get_pointer(seat);
-                    wl_pointer_add_listener(self->pointer_, &pointer_listener, self);
-                }
-            },
+            .capabilities =
+                [](void *data, wl_seat *seat, uint32_t caps) {
+                    auto *self = static_cast<CursorSetter *>(data);
+                    if ((caps & WL_SEAT_CAPABILITY_POINTER) && self->pointer_ == nullptr) {
+                        self->pointer_ = wl_seat_get_pointer(seat);
+                        wl_pointer_add_listener(self->pointer_, &pointer_listener, self);
+                    }
+                },
             .name = [](void *, wl_seat *, const char *) {},
         };
         wl_seat_add_listener(seat_.get(), &seat_listener, this);
@@ -46,8 +46,7 @@ public:
         wl_surface_commit(cursor_.get());
         client.roundtrip();
     }
-    ~CursorSetter()
-    {
+    ~CursorSetter() {
         if (pointer_ != nullptr)
             wl_pointer_release(pointer_);
     }
@@ -57,8 +56,7 @@ public:
     [[nodiscard]] uint32_t enters() const { return enters_; }
 
 private:
-    static void on_enter(void *data, wl_pointer *pointer, uint32_t serial, wl_surface *, wl_fixed_t, wl_fixed_t)
-    {
+    static void on_enter(void *data, wl_pointer *pointer, uint32_t serial, wl_surface *, wl_fixed_t, wl_fixed_t) {
         auto *self = static_cast<CursorSetter *>(data);
         ++self->enters_;
         wl_pointer_set_cursor(pointer, serial, self->cursor_.get(), hotspot, hotspot);
@@ -85,8 +83,7 @@ private:
 
 class CursorPlane : public KmsRendererTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         KmsRendererTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
@@ -99,8 +96,7 @@ protected:
 
     // Moves the pointer and waits until the cursor plane sits at
     // (x - dx, y - dy); returns the snapshot that showed it.
-    Snapshot move_and_wait(int32_t x, int32_t y, int32_t dx, int32_t dy)
-    {
+    Snapshot move_and_wait(int32_t x, int32_t y, int32_t dx, int32_t dy) {
         pointer().move_to(x, y);
         Snapshot snapshot;
         const bool moved = wait_kms(
@@ -123,14 +119,15 @@ protected:
     std::unique_ptr<Toplevel> window_toplevel_;
 };
 
-TEST_P(CursorPlane, ThemeCursorFollowsThePointer)
-{
+TEST_P(CursorPlane, ThemeCursorFollowsThePointer) {
     // Over the background sluice shows the theme's arrow; where its
     // hotspot is depends on the theme, so the first position gives it.
     pointer().move_to(100, 100);
     Snapshot first;
-    ASSERT_TRUE(wait_kms(*client_, [](const Snapshot &s) { return s.first(PlaneType::cursor)->on(); }, &first))
-        << "the cursor plane stays off: " << first.describe() << "\n" << server().log();
+    ASSERT_TRUE(wait_kms(
+        *client_, [](const Snapshot &s) { return s.first(PlaneType::cursor)->on(); }, &first))
+        << "the cursor plane stays off: " << first.describe() << "\n"
+        << server().log();
     const kms::Plane &cursor = *first.first(PlaneType::cursor);
     const int32_t dx = 100 - cursor.crtc.x, dy = 100 - cursor.crtc.y;
     EXPECT_GE(dx, 0);
@@ -147,8 +144,7 @@ TEST_P(CursorPlane, ThemeCursorFollowsThePointer)
         move_and_wait(x, y, dx, dy);
 }
 
-TEST_P(CursorPlane, ClientCursorIsOnTheCursorPlane)
-{
+TEST_P(CursorPlane, ClientCursorIsOnTheCursorPlane) {
     CursorSetter setter(*client_, 32);
     const int32_t x = window_.x + 40, y = window_.y + 30;
     const Snapshot at = move_and_wait(x, y, hotspot, hotspot);
@@ -171,8 +167,7 @@ TEST_P(CursorPlane, ClientCursorIsOnTheCursorPlane)
     move_and_wait(window_.x + window_.width - 10, window_.y + window_.height - 10, hotspot, hotspot);
 }
 
-TEST_P(CursorPlane, CursorLargerThanThePlaneIsDrawnInSoftware)
-{
+TEST_P(CursorPlane, CursorLargerThanThePlaneIsDrawnInSoftware) {
     // vkms' cursor plane takes at most 512x512 (DRM_CAP_CURSOR_WIDTH); this
     // cursor cannot go there.
     constexpr int32_t size = 600;

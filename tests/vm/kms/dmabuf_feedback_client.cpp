@@ -13,8 +13,7 @@ namespace sluice::test {
 
 namespace {
 
-dev_t device_from(const wl_array *array)
-{
+dev_t device_from(const wl_array *array) {
     dev_t device = 0;
     if (array->size == sizeof(device))
         std::memcpy(&device, array->data, sizeof(device));
@@ -23,8 +22,7 @@ dev_t device_from(const wl_array *array)
 
 } // namespace
 
-std::string DmabufFeedback::describe() const
-{
+std::string DmabufFeedback::describe() const {
     std::ostringstream os;
     os << "main device " << major(main_device) << ":" << minor(main_device) << ", " << tranches.size()
        << " tranche(s):";
@@ -44,8 +42,7 @@ std::string DmabufFeedback::describe() const
     return os.str();
 }
 
-SurfaceFeedback::SurfaceFeedback(Client &client, wl_surface *surface) : client_(client)
-{
+SurfaceFeedback::SurfaceFeedback(Client &client, wl_surface *surface) : client_(client) {
     const Global *global = client.find_global("zwp_linux_dmabuf_v1");
     if (global == nullptr || global->version < 4)
         throw std::runtime_error("no zwp_linux_dmabuf_v1 of version 4");
@@ -64,19 +61,16 @@ SurfaceFeedback::SurfaceFeedback(Client &client, wl_surface *surface) : client_(
     client.flush();
 }
 
-SurfaceFeedback::~SurfaceFeedback()
-{
+SurfaceFeedback::~SurfaceFeedback() {
     if (feedback_ != nullptr)
         zwp_linux_dmabuf_feedback_v1_destroy(feedback_);
 }
 
-bool SurfaceFeedback::wait_for_more_than(size_t count, std::chrono::milliseconds timeout)
-{
+bool SurfaceFeedback::wait_for_more_than(size_t count, std::chrono::milliseconds timeout) {
     return client_.dispatch_until([&] { return received_.size() > count; }, timeout);
 }
 
-void SurfaceFeedback::handle_done(void *data, zwp_linux_dmabuf_feedback_v1 *)
-{
+void SurfaceFeedback::handle_done(void *data, zwp_linux_dmabuf_feedback_v1 *) {
     auto *self = static_cast<SurfaceFeedback *>(data);
     self->received_.push_back(self->pending_);
     // A later feedback resends the tranches; the main device and the table
@@ -84,8 +78,7 @@ void SurfaceFeedback::handle_done(void *data, zwp_linux_dmabuf_feedback_v1 *)
     self->pending_.tranches.clear();
 }
 
-void SurfaceFeedback::handle_format_table(void *data, zwp_linux_dmabuf_feedback_v1 *, int32_t fd, uint32_t size)
-{
+void SurfaceFeedback::handle_format_table(void *data, zwp_linux_dmabuf_feedback_v1 *, int32_t fd, uint32_t size) {
     auto *self = static_cast<SurfaceFeedback *>(data);
     UniqueFd owned(fd);
     self->table_.clear();
@@ -103,25 +96,21 @@ void SurfaceFeedback::handle_format_table(void *data, zwp_linux_dmabuf_feedback_
     ::munmap(map, size);
 }
 
-void SurfaceFeedback::handle_main_device(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *device)
-{
+void SurfaceFeedback::handle_main_device(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *device) {
     static_cast<SurfaceFeedback *>(data)->pending_.main_device = device_from(device);
 }
 
-void SurfaceFeedback::handle_tranche_done(void *data, zwp_linux_dmabuf_feedback_v1 *)
-{
+void SurfaceFeedback::handle_tranche_done(void *data, zwp_linux_dmabuf_feedback_v1 *) {
     auto *self = static_cast<SurfaceFeedback *>(data);
     self->pending_.tranches.push_back(std::move(self->tranche_));
     self->tranche_ = {};
 }
 
-void SurfaceFeedback::handle_tranche_target_device(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *device)
-{
+void SurfaceFeedback::handle_tranche_target_device(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *device) {
     static_cast<SurfaceFeedback *>(data)->tranche_.target_device = device_from(device);
 }
 
-void SurfaceFeedback::handle_tranche_formats(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *indices)
-{
+void SurfaceFeedback::handle_tranche_formats(void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *indices) {
     auto *self = static_cast<SurfaceFeedback *>(data);
     const auto *index = static_cast<const uint16_t *>(indices->data);
     for (size_t i = 0; i < indices->size / sizeof(uint16_t); ++i) {
@@ -132,8 +121,7 @@ void SurfaceFeedback::handle_tranche_formats(void *data, zwp_linux_dmabuf_feedba
     }
 }
 
-void SurfaceFeedback::handle_tranche_flags(void *data, zwp_linux_dmabuf_feedback_v1 *, uint32_t flags)
-{
+void SurfaceFeedback::handle_tranche_flags(void *data, zwp_linux_dmabuf_feedback_v1 *, uint32_t flags) {
     static_cast<SurfaceFeedback *>(data)->tranche_.flags = flags;
 }
 

@@ -45,7 +45,7 @@ const wl_interface export_frame_interface = {
 };
 
 constexpr uint32_t capture_output_opcode = 0;
-constexpr uint32_t destroy_opcode = 1;      // manager
+constexpr uint32_t destroy_opcode = 1;       // manager
 constexpr uint32_t frame_destroy_opcode = 0; // frame
 
 struct Capture {
@@ -92,8 +92,7 @@ const FrameListener frame_listener = {
     .cancel = [](void *data, wl_proxy *, uint32_t reason) { static_cast<Capture *>(data)->cancel = reason; },
 };
 
-Image read_dmabuf(int fd, const ExportedFrame &frame)
-{
+Image read_dmabuf(int fd, const ExportedFrame &frame) {
     const size_t length = static_cast<size_t>(frame.offset) + static_cast<size_t>(frame.stride) * frame.height;
     void *map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED)
@@ -118,8 +117,7 @@ Image read_dmabuf(int fd, const ExportedFrame &frame)
 } // namespace
 
 ExportedFrame export_output_frame(Client &client, wl_output *output, std::chrono::milliseconds timeout,
-                                  const std::function<void()> &after_request)
-{
+                                  const std::function<void()> &after_request) {
     const Global *global = client.find_global(export_manager_interface.name);
     if (global == nullptr)
         throw std::runtime_error("sluice offers no zwlr_export_dmabuf_manager_v1");

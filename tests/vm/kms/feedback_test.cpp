@@ -20,22 +20,19 @@
 namespace sluice::test {
 namespace {
 
-bool fullscreen_state(const Toplevel &toplevel)
-{
+bool fullscreen_state(const Toplevel &toplevel) {
     const auto &states = toplevel.configured_states();
     return std::find(states.begin(), states.end(), XDG_TOPLEVEL_STATE_FULLSCREEN) != states.end();
 }
 
-bool has_scanout_tranche(const DmabufFeedback &feedback)
-{
+bool has_scanout_tranche(const DmabufFeedback &feedback) {
     return feedback.tranches.size() == 2 &&
            feedback.tranches[0].flags == static_cast<uint32_t>(ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SCANOUT);
 }
 
 // Dispatches until the latest feedback `feedback` received satisfies `done`.
 template <typename Done>
-bool wait_for_last(SurfaceFeedback &feedback, Done done)
-{
+bool wait_for_last(SurfaceFeedback &feedback, Done done) {
     while (feedback.received().empty() || !done(feedback.received().back())) {
         if (!feedback.wait_for_more_than(feedback.received().size(), session_timeout))
             return false;
@@ -45,8 +42,7 @@ bool wait_for_last(SurfaceFeedback &feedback, Done done)
 
 using DmabufFeedbackTest = KmsRendererTest;
 
-TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst)
-{
+TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst) {
     auto client = connect_client();
     const Global *global = client->find_global("zwp_linux_dmabuf_v1");
     if (global == nullptr)
@@ -120,7 +116,9 @@ TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst)
         EXPECT_TRUE(primary.takes(format, DRM_FORMAT_MOD_LINEAR)) << kms::fourcc(format) << " on the primary plane";
         fourccs.push_back(format);
     }
-    const auto has = [&](uint32_t format) { return std::find(fourccs.begin(), fourccs.end(), format) != fourccs.end(); };
+    const auto has = [&](uint32_t format) {
+        return std::find(fourccs.begin(), fourccs.end(), format) != fourccs.end();
+    };
     EXPECT_TRUE(has(DRM_FORMAT_XRGB8888)) << full.describe();
     EXPECT_TRUE(has(DRM_FORMAT_ARGB8888)) << full.describe();
     EXPECT_FALSE(has(DRM_FORMAT_XBGR8888)) << full.describe();
@@ -137,8 +135,7 @@ TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst)
     EXPECT_EQ(after.tranches[0].flags, 0u);
 }
 
-TEST_P(DmabufFeedbackTest, SecondWindowStaysWithoutScanoutTranche)
-{
+TEST_P(DmabufFeedbackTest, SecondWindowStaysWithoutScanoutTranche) {
     auto client = connect_client();
     if (client->find_global("zwp_linux_dmabuf_v1") == nullptr)
         GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam() << " renderer here";
@@ -167,8 +164,7 @@ TEST_P(DmabufFeedbackTest, SecondWindowStaysWithoutScanoutTranche)
     }
 }
 
-TEST_P(DmabufFeedbackTest, WindowCoveringTheOutputGetsAScanoutTrancheWhileAlone)
-{
+TEST_P(DmabufFeedbackTest, WindowCoveringTheOutputGetsAScanoutTrancheWhileAlone) {
     auto client = connect_client();
     if (client->find_global("zwp_linux_dmabuf_v1") == nullptr)
         GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam() << " renderer here";
@@ -184,7 +180,8 @@ TEST_P(DmabufFeedbackTest, WindowCoveringTheOutputGetsAScanoutTrancheWhileAlone)
     ASSERT_FALSE(fullscreen_state(window));
     ASSERT_TRUE(wait_for_last(feedback, has_scanout_tranche))
         << "no scanout tranche for the window covering the output; last: " << feedback.received().back().describe()
-        << "\n" << server().log();
+        << "\n"
+        << server().log();
     const DmabufFeedback alone = feedback.received().back();
     EXPECT_EQ(alone.tranches[0].target_device, kms().device()) << alone.describe();
     EXPECT_TRUE(log_has("not scanned out: the primary plane refused the buffer (test commit failed); the buffer is "

@@ -17,8 +17,7 @@ namespace {
 
 class FencesAndKms : public KmsSessionTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         KmsSessionTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
@@ -28,8 +27,7 @@ protected:
     }
 };
 
-TEST_F(FencesAndKms, PendingBufferNeverReachesAPlane)
-{
+TEST_F(FencesAndKms, PendingBufferNeverReachesAPlane) {
     auto client = connect_client();
     ASSERT_TRUE(LinuxDmabuf::offered(*client)) << "sluice offers no linux-dmabuf with pixman on vkms";
     // Buffers are dumb buffers on vkms (the factory's "vgem" source makes
@@ -39,8 +37,8 @@ TEST_F(FencesAndKms, PendingBufferNeverReachesAPlane)
     ASSERT_TRUE(window.map(*small, session_timeout)) << client->describe_error();
     xdg_toplevel_set_fullscreen(window.toplevel().toplevel(), nullptr);
     client->flush();
-    ASSERT_TRUE(client->dispatch_until([&] { return window.toplevel().configured_width() == vkms_width; },
-                                       session_timeout));
+    ASSERT_TRUE(
+        client->dispatch_until([&] { return window.toplevel().configured_width() == vkms_width; }, session_timeout));
 
     // The first buffer, ready, goes on the primary plane.
     auto first = window.buffers().make(vkms_width, vkms_height, kms_red);
@@ -48,7 +46,8 @@ TEST_F(FencesAndKms, PendingBufferNeverReachesAPlane)
     ASSERT_TRUE(client->dispatch_until([&] { return shown.feedback->resolved(); }, session_timeout));
     EXPECT_TRUE(zero_copy(*shown.feedback)) << describe(*shown.feedback);
     Snapshot snapshot;
-    ASSERT_TRUE(wait_kms(*client, [&](const Snapshot &s) { return primary_shows(s, first->dmabuf()); }, &snapshot))
+    ASSERT_TRUE(wait_kms(
+        *client, [&](const Snapshot &s) { return primary_shows(s, first->dmabuf()); }, &snapshot))
         << describe_primary(snapshot);
 
     // The second waits for its fence.
@@ -91,13 +90,14 @@ TEST_F(FencesAndKms, PendingBufferNeverReachesAPlane)
     EXPECT_GE(end_seq, start_seq + 10) << "the output stopped flipping for the animating client while a buffer "
                                           "was held (presented seq "
                                        << start_seq << " -> " << end_seq << ")";
-    std::cout << "held 3 s: " << looks << " plane read-backs, " << reads << " frame reads, animator seq "
-              << start_seq << " -> " << end_seq << std::endl;
+    std::cout << "held 3 s: " << looks << " plane read-backs, " << reads << " frame reads, animator seq " << start_seq
+              << " -> " << end_seq << std::endl;
 
     // The animator goes: the fullscreen window is alone and its current
     // buffer (the first) goes back onto the plane; the second still waits.
     animator.reset();
-    ASSERT_TRUE(wait_kms(*client, [&](const Snapshot &s) { return primary_shows(s, first->dmabuf()); }, &snapshot))
+    ASSERT_TRUE(wait_kms(
+        *client, [&](const Snapshot &s) { return primary_shows(s, first->dmabuf()); }, &snapshot))
         << describe_primary(snapshot);
     for (int i = 0; i < 20; ++i) {
         const Snapshot now = kms().snapshot();
@@ -107,7 +107,8 @@ TEST_F(FencesAndKms, PendingBufferNeverReachesAPlane)
 
     // Signal: the second buffer reaches the plane, as it is.
     held.signal();
-    ASSERT_TRUE(wait_kms(*client, [&](const Snapshot &s) { return primary_shows(s, second->dmabuf()); }, &snapshot))
+    ASSERT_TRUE(wait_kms(
+        *client, [&](const Snapshot &s) { return primary_shows(s, second->dmabuf()); }, &snapshot))
         << "the signaled buffer never reached the plane: " << describe_primary(snapshot);
     ASSERT_TRUE(client->dispatch_until([&] { return held.feedback->resolved(); }, session_timeout));
     EXPECT_TRUE(zero_copy(*held.feedback)) << describe(*held.feedback);

@@ -19,8 +19,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 } // namespace
 
-void KmsSessionTest::SetUp()
-{
+void KmsSessionTest::SetUp() {
     SessionTest::SetUp();
     if (IsSkipped() || HasFatalFailure())
         return;
@@ -36,8 +35,7 @@ void KmsSessionTest::SetUp()
     (void)drmDropMaster(vkms_alloc_->fd().get());
 }
 
-void KmsRendererTest::SetUp()
-{
+void KmsRendererTest::SetUp() {
 #if defined(__SANITIZE_ADDRESS__)
     // llvmpipe in an ASan-instrumented sluice under TCG: the first frame
     // with a second window took over 90 s here (each new shader variant is
@@ -55,20 +53,17 @@ void KmsRendererTest::SetUp()
 }
 
 bool KmsSessionTest::wait_kms(const std::function<bool(const Snapshot &)> &done, Snapshot *last,
-                              std::chrono::milliseconds timeout)
-{
+                              std::chrono::milliseconds timeout) {
     return poll_kms(nullptr, done, last, timeout);
 }
 
 bool KmsSessionTest::wait_kms(Client &client, const std::function<bool(const Snapshot &)> &done, Snapshot *last,
-                              std::chrono::milliseconds timeout)
-{
+                              std::chrono::milliseconds timeout) {
     return poll_kms(&client, done, last, timeout);
 }
 
 bool KmsSessionTest::poll_kms(Client *client, const std::function<bool(const Snapshot &)> &done, Snapshot *last,
-                              std::chrono::milliseconds timeout)
-{
+                              std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
         Snapshot now = kms_->snapshot();
@@ -86,8 +81,7 @@ bool KmsSessionTest::poll_kms(Client *client, const std::function<bool(const Sna
     }
 }
 
-uint32_t KmsSessionTest::plane_with(const Snapshot &snapshot, const DmaBuf &dmabuf)
-{
+uint32_t KmsSessionTest::plane_with(const Snapshot &snapshot, const DmaBuf &dmabuf) {
     for (const kms::Plane *plane : snapshot.lit()) {
         try {
             if (kms_->framebuffer(plane->fb_id).same_dmabuf(dmabuf.fd()))
@@ -99,8 +93,7 @@ uint32_t KmsSessionTest::plane_with(const Snapshot &snapshot, const DmaBuf &dmab
     return 0;
 }
 
-bool KmsSessionTest::primary_shows(const Snapshot &snapshot, const DmaBuf &dmabuf)
-{
+bool KmsSessionTest::primary_shows(const Snapshot &snapshot, const DmaBuf &dmabuf) {
     const kms::Plane *primary = snapshot.first(PlaneType::primary);
     if (primary == nullptr || !primary->on())
         return false;
@@ -111,8 +104,7 @@ bool KmsSessionTest::primary_shows(const Snapshot &snapshot, const DmaBuf &dmabu
     }
 }
 
-std::string KmsSessionTest::describe_primary(const Snapshot &snapshot)
-{
+std::string KmsSessionTest::describe_primary(const Snapshot &snapshot) {
     const kms::Plane *primary = snapshot.first(PlaneType::primary);
     if (primary == nullptr || !primary->on())
         return "the primary plane is off";
@@ -124,8 +116,7 @@ std::string KmsSessionTest::describe_primary(const Snapshot &snapshot)
 }
 
 FullscreenWindow::FullscreenWindow(Client &client, LinuxDmabuf &dmabuf, const std::string &title)
-    : client_(client), dmabuf_(dmabuf), toplevel_(client, Toplevel::Options{.title = title})
-{
+    : client_(client), dmabuf_(dmabuf), toplevel_(client, Toplevel::Options{.title = title}) {
     // Mapped first with a small window: sluice applies a fullscreen request
     // made before the map at the map, with a configure of the output's size.
     first_ = std::make_unique<ShmBuffer>(client.shm(), 64, 64);
@@ -138,22 +129,19 @@ FullscreenWindow::FullscreenWindow(Client &client, LinuxDmabuf &dmabuf, const st
         throw std::runtime_error("no fullscreen configure: " + client.describe_error());
 }
 
-bool FullscreenWindow::fullscreen() const
-{
+bool FullscreenWindow::fullscreen() const {
     const auto &states = toplevel_.configured_states();
     return std::find(states.begin(), states.end(), XDG_TOPLEVEL_STATE_FULLSCREEN) != states.end();
 }
 
 std::unique_ptr<DmaBufBuffer> FullscreenWindow::make_buffer(const std::shared_ptr<const DrmDevice> &card,
-                                                            uint32_t xrgb)
-{
+                                                            uint32_t xrgb) {
     DmaBuf dmabuf = DmaBuf::vgem(card, width(), height()); // a dumb buffer on `card`, whichever driver
     dmabuf.fill(xrgb);
     return std::make_unique<DmaBufBuffer>(dmabuf_, std::move(dmabuf));
 }
 
-std::unique_ptr<PresentationFeedback> FullscreenWindow::commit(wl_buffer *buffer)
-{
+std::unique_ptr<PresentationFeedback> FullscreenWindow::commit(wl_buffer *buffer) {
     wl_surface *surface = toplevel_.surface();
     wl_surface_attach(surface, buffer, 0, 0);
     wl_surface_damage_buffer(surface, 0, 0, INT32_MAX, INT32_MAX);
@@ -163,15 +151,13 @@ std::unique_ptr<PresentationFeedback> FullscreenWindow::commit(wl_buffer *buffer
     return feedback;
 }
 
-bool FullscreenWindow::unset_fullscreen(std::chrono::milliseconds timeout)
-{
+bool FullscreenWindow::unset_fullscreen(std::chrono::milliseconds timeout) {
     xdg_toplevel_unset_fullscreen(toplevel_.toplevel());
     client_.flush();
     return client_.dispatch_until([this] { return !fullscreen(); }, timeout);
 }
 
-void fill_pattern(const DmaBuf &dmabuf, uint32_t seed)
-{
+void fill_pattern(const DmaBuf &dmabuf, uint32_t seed) {
     const DmaBufLayout &layout = dmabuf.layout();
     const int fd = dmabuf.fd().get();
     void *map = ::mmap(nullptr, layout.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -189,8 +175,7 @@ void fill_pattern(const DmaBuf &dmabuf, uint32_t seed)
     ::munmap(map, layout.size);
 }
 
-Image pattern_image(int32_t width, int32_t height, uint32_t seed)
-{
+Image pattern_image(int32_t width, int32_t height, uint32_t seed) {
     Image image(width, height);
     for (int32_t y = 0; y < height; ++y) {
         for (int32_t x = 0; x < width; ++x)
@@ -199,18 +184,14 @@ Image pattern_image(int32_t width, int32_t height, uint32_t seed)
     return image;
 }
 
-bool wait_resolved(Client &client, const PresentationFeedback &feedback, std::chrono::milliseconds timeout)
-{
+bool wait_resolved(Client &client, const PresentationFeedback &feedback, std::chrono::milliseconds timeout) {
     return client.dispatch_until([&] { return feedback.resolved(); }, timeout);
 }
 
-std::string describe(const PresentationFeedback &feedback)
-{
+std::string describe(const PresentationFeedback &feedback) {
     switch (feedback.state()) {
-    case PresentationFeedback::State::pending:
-        return "pending";
-    case PresentationFeedback::State::discarded:
-        return "discarded";
+    case PresentationFeedback::State::pending: return "pending";
+    case PresentationFeedback::State::discarded: return "discarded";
     case PresentationFeedback::State::presented: {
         std::ostringstream os;
         os << "presented (seq " << feedback.presented().seq << ", flags 0x" << std::hex << feedback.presented().flags
@@ -221,8 +202,7 @@ std::string describe(const PresentationFeedback &feedback)
     return "?";
 }
 
-bool zero_copy(const PresentationFeedback &feedback)
-{
+bool zero_copy(const PresentationFeedback &feedback) {
     return feedback.state() == PresentationFeedback::State::presented &&
            (feedback.presented().flags & WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY) != 0;
 }

@@ -68,9 +68,10 @@ class KmsRendererTest : public KmsSessionTest, public ::testing::WithParamInterf
 protected:
     void SetUp() override;
 };
-#define SLUICE_KMS_RENDERERS(fixture)                                                                        \
-    INSTANTIATE_TEST_SUITE_P(Renderers, fixture, ::testing::Values("pixman", "gles2"),                      \
-                             [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); })
+#define SLUICE_KMS_RENDERERS(fixture)                             \
+    INSTANTIATE_TEST_SUITE_P(                                     \
+        Renderers, fixture, ::testing::Values("pixman", "gles2"), \
+        [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); })
 
 // A toplevel that goes fullscreen and then shows dma-bufs from vkms. Not
 // movable: the listeners point here.

@@ -22,8 +22,7 @@ namespace sluice::test::kms {
 
 namespace {
 
-[[noreturn]] void fail(const std::string &what, int error)
-{
+[[noreturn]] void fail(const std::string &what, int error) {
     throw std::runtime_error(what + ": " + std::strerror(error));
 }
 
@@ -48,13 +47,11 @@ using ConnectorPtr = DrmPtr<drmModeConnector, drmModeFreeConnector>;
 struct Properties {
     std::map<std::string, std::pair<uint32_t, uint64_t>> values;
 
-    [[nodiscard]] uint64_t value(const std::string &name, uint64_t fallback = 0) const
-    {
+    [[nodiscard]] uint64_t value(const std::string &name, uint64_t fallback = 0) const {
         auto it = values.find(name);
         return it != values.end() ? it->second.second : fallback;
     }
-    [[nodiscard]] uint32_t id(const std::string &name) const
-    {
+    [[nodiscard]] uint32_t id(const std::string &name) const {
         auto it = values.find(name);
         if (it == values.end())
             throw std::runtime_error("KMS object has no property " + name);
@@ -62,8 +59,7 @@ struct Properties {
     }
 };
 
-Properties properties(int fd, uint32_t object, uint32_t type)
-{
+Properties properties(int fd, uint32_t object, uint32_t type) {
     Properties out;
     PropsPtr props(drmModeObjectGetProperties(fd, object, type));
     if (!props)
@@ -76,8 +72,7 @@ Properties properties(int fd, uint32_t object, uint32_t type)
     return out;
 }
 
-std::map<uint32_t, std::vector<uint64_t>> in_formats(int fd, uint32_t blob_id)
-{
+std::map<uint32_t, std::vector<uint64_t>> in_formats(int fd, uint32_t blob_id) {
     std::map<uint32_t, std::vector<uint64_t>> out;
     if (blob_id == 0)
         return out;
@@ -94,8 +89,7 @@ std::map<uint32_t, std::vector<uint64_t>> in_formats(int fd, uint32_t blob_id)
 class GemHandle {
 public:
     GemHandle(int fd, uint32_t handle) : fd_(fd), handle_(handle) {}
-    ~GemHandle()
-    {
+    ~GemHandle() {
         if (handle_ != 0) {
             drm_gem_close close{.handle = handle_, .pad = 0};
             (void)drmIoctl(fd_, DRM_IOCTL_GEM_CLOSE, &close);
@@ -116,8 +110,7 @@ struct Fb2 {
     std::vector<std::unique_ptr<GemHandle>> handles;
 };
 
-Fb2 get_fb2(int fd, uint32_t fb_id)
-{
+Fb2 get_fb2(int fd, uint32_t fb_id) {
     Fb2 out;
     out.info.reset(drmModeGetFB2(fd, fb_id));
     if (!out.info)
@@ -136,8 +129,7 @@ Fb2 get_fb2(int fd, uint32_t fb_id)
 // A read-only CPU mapping of `length` bytes of `fd` at `offset`.
 class Mapping {
 public:
-    Mapping(int fd, size_t length, off_t offset) : length_(length)
-    {
+    Mapping(int fd, size_t length, off_t offset) : length_(length) {
         map_ = ::mmap(nullptr, length_, PROT_READ, MAP_SHARED, fd, offset);
         if (map_ == MAP_FAILED)
             fail("mmap of a framebuffer", errno);
@@ -152,8 +144,7 @@ private:
     void *map_;
 };
 
-int retry_ioctl(int fd, unsigned long request, void *arg)
-{
+int retry_ioctl(int fd, unsigned long request, void *arg) {
     int r;
     do {
         r = ::ioctl(fd, request, arg);
@@ -161,17 +152,14 @@ int retry_ioctl(int fd, unsigned long request, void *arg)
     return r;
 }
 
-Image image_from(const uint8_t *bytes, const drmModeFB2 &info)
-{
-    return Image::from_shm(bytes + info.offsets[0], static_cast<int32_t>(info.width),
-                           static_cast<int32_t>(info.height), static_cast<int32_t>(info.pitches[0]),
-                           wl_shm_format(info.pixel_format), false);
+Image image_from(const uint8_t *bytes, const drmModeFB2 &info) {
+    return Image::from_shm(bytes + info.offsets[0], static_cast<int32_t>(info.width), static_cast<int32_t>(info.height),
+                           static_cast<int32_t>(info.pitches[0]), wl_shm_format(info.pixel_format), false);
 }
 
 // Pixels of the framebuffer through its dma-buf (works for buffers KMS
 // imported from a client, which MAP_DUMB refuses) or else MAP_DUMB.
-Image read_pixels(int fd, const Fb2 &fb)
-{
+Image read_pixels(int fd, const Fb2 &fb) {
     const drmModeFB2 &info = *fb.info;
     const size_t length = static_cast<size_t>(info.offsets[0]) + static_cast<size_t>(info.pitches[0]) * info.height;
     int prime = -1;
@@ -196,8 +184,7 @@ Image read_pixels(int fd, const Fb2 &fb)
     return image_from(map.bytes(), info);
 }
 
-Framebuffer describe_fb(int fd, const Fb2 &fb)
-{
+Framebuffer describe_fb(int fd, const Fb2 &fb) {
     const drmModeFB2 &info = *fb.info;
     Framebuffer out;
     out.id = info.fb_id;
@@ -224,8 +211,7 @@ uint8_t channel(uint32_t argb, int shift) { return static_cast<uint8_t>((argb >>
 
 // `top` over `bottom`, both premultiplied ARGB8888 (what KMS assumes for
 // ARGB framebuffers by default).
-uint32_t over(uint32_t top, uint32_t bottom)
-{
+uint32_t over(uint32_t top, uint32_t bottom) {
     const uint32_t alpha = channel(top, 24);
     if (alpha == 0xff)
         return top;
@@ -239,55 +225,43 @@ uint32_t over(uint32_t top, uint32_t bottom)
 
 } // namespace
 
-const char *to_string(PlaneType type)
-{
+const char *to_string(PlaneType type) {
     switch (type) {
-    case PlaneType::overlay:
-        return "overlay";
-    case PlaneType::primary:
-        return "primary";
-    case PlaneType::cursor:
-        return "cursor";
+    case PlaneType::overlay: return "overlay";
+    case PlaneType::primary: return "primary";
+    case PlaneType::cursor: return "cursor";
     }
     return "?";
 }
 
-std::string fourcc(uint32_t format)
-{
+std::string fourcc(uint32_t format) {
     std::string name;
     for (int i = 0; i < 4; ++i)
         name += static_cast<char>((format >> (8 * i)) & 0xff);
     return name;
 }
 
-uint32_t wl_shm_format(uint32_t drm_format)
-{
+uint32_t wl_shm_format(uint32_t drm_format) {
     switch (drm_format) {
-    case DRM_FORMAT_ARGB8888:
-        return WL_SHM_FORMAT_ARGB8888;
-    case DRM_FORMAT_XRGB8888:
-        return WL_SHM_FORMAT_XRGB8888;
-    default:
-        return drm_format;
+    case DRM_FORMAT_ARGB8888: return WL_SHM_FORMAT_ARGB8888;
+    case DRM_FORMAT_XRGB8888: return WL_SHM_FORMAT_XRGB8888;
+    default: return drm_format;
     }
 }
 
-bool Plane::takes(uint32_t format, uint64_t modifier) const
-{
+bool Plane::takes(uint32_t format, uint64_t modifier) const {
     if (modifiers.empty())
         return std::find(formats.begin(), formats.end(), format) != formats.end();
     auto it = modifiers.find(format);
     return it != modifiers.end() && std::find(it->second.begin(), it->second.end(), modifier) != it->second.end();
 }
 
-bool Framebuffer::same_dmabuf(sync::BorrowedFd dmabuf) const
-{
+bool Framebuffer::same_dmabuf(sync::BorrowedFd dmabuf) const {
     struct stat st {};
     return dmabuf_ino != 0 && ::fstat(dmabuf.get(), &st) == 0 && st.st_dev == dmabuf_dev && st.st_ino == dmabuf_ino;
 }
 
-std::string Framebuffer::describe() const
-{
+std::string Framebuffer::describe() const {
     std::ostringstream os;
     os << "FB " << id << " " << width << "x" << height << " " << fourcc(format);
     if (modifier)
@@ -296,8 +270,7 @@ std::string Framebuffer::describe() const
     return os.str();
 }
 
-const Plane *Snapshot::first(PlaneType type) const
-{
+const Plane *Snapshot::first(PlaneType type) const {
     for (const auto &plane : planes) {
         if (plane.type == type)
             return &plane;
@@ -305,8 +278,7 @@ const Plane *Snapshot::first(PlaneType type) const
     return nullptr;
 }
 
-std::vector<const Plane *> Snapshot::lit() const
-{
+std::vector<const Plane *> Snapshot::lit() const {
     std::vector<const Plane *> out;
     for (const auto &plane : planes) {
         if (plane.on())
@@ -315,8 +287,7 @@ std::vector<const Plane *> Snapshot::lit() const
     return out;
 }
 
-std::string Snapshot::describe() const
-{
+std::string Snapshot::describe() const {
     std::ostringstream os;
     for (const auto &plane : planes) {
         if (!plane.on() && plane.type == PlaneType::overlay)
@@ -332,8 +303,7 @@ std::string Snapshot::describe() const
     return os.str();
 }
 
-std::unique_ptr<KmsDevice> KmsDevice::open_vkms()
-{
+std::unique_ptr<KmsDevice> KmsDevice::open_vkms() {
     std::shared_ptr<const DrmDevice> node = DrmDevice::open("vkms", DrmNodeType::primary);
     if (!node)
         return nullptr;
@@ -350,8 +320,7 @@ std::unique_ptr<KmsDevice> KmsDevice::open_vkms()
     return std::unique_ptr<KmsDevice>(new KmsDevice(std::move(node), st.st_rdev));
 }
 
-Snapshot KmsDevice::snapshot() const
-{
+Snapshot KmsDevice::snapshot() const {
     const int fd = node_->fd().get();
     Snapshot out;
     PlaneResPtr resources(drmModeGetPlaneResources(fd));
@@ -366,19 +335,15 @@ Snapshot KmsDevice::snapshot() const
         Plane plane;
         plane.id = id;
         switch (props.value("type", DRM_PLANE_TYPE_OVERLAY)) {
-        case DRM_PLANE_TYPE_PRIMARY:
-            plane.type = PlaneType::primary;
-            break;
-        case DRM_PLANE_TYPE_CURSOR:
-            plane.type = PlaneType::cursor;
-            break;
-        default:
-            plane.type = PlaneType::overlay;
+        case DRM_PLANE_TYPE_PRIMARY: plane.type = PlaneType::primary; break;
+        case DRM_PLANE_TYPE_CURSOR: plane.type = PlaneType::cursor; break;
+        default: plane.type = PlaneType::overlay;
         }
         plane.fb_id = static_cast<uint32_t>(props.value("FB_ID"));
         plane.crtc_id = static_cast<uint32_t>(props.value("CRTC_ID"));
         plane.src = {static_cast<int32_t>(props.value("SRC_X") >> 16), static_cast<int32_t>(props.value("SRC_Y") >> 16),
-                     static_cast<int32_t>(props.value("SRC_W") >> 16), static_cast<int32_t>(props.value("SRC_H") >> 16)};
+                     static_cast<int32_t>(props.value("SRC_W") >> 16),
+                     static_cast<int32_t>(props.value("SRC_H") >> 16)};
         // CRTC_X/Y are signed 32-bit values in a 64-bit property.
         plane.crtc = {static_cast<int32_t>(static_cast<uint32_t>(props.value("CRTC_X"))),
                       static_cast<int32_t>(static_cast<uint32_t>(props.value("CRTC_Y"))),
@@ -390,8 +355,7 @@ Snapshot KmsDevice::snapshot() const
     return out;
 }
 
-std::optional<Rect> KmsDevice::active_crtc_size() const
-{
+std::optional<Rect> KmsDevice::active_crtc_size() const {
     ResPtr resources(drmModeGetResources(fd().get()));
     if (!resources)
         return std::nullopt;
@@ -407,14 +371,12 @@ Framebuffer KmsDevice::framebuffer(uint32_t fb_id) const { return describe_fb(fd
 
 Image KmsDevice::read(uint32_t fb_id) const { return read_pixels(fd().get(), get_fb2(fd().get(), fb_id)); }
 
-std::pair<Framebuffer, Image> KmsDevice::read_with_info(uint32_t fb_id) const
-{
+std::pair<Framebuffer, Image> KmsDevice::read_with_info(uint32_t fb_id) const {
     const Fb2 fb = get_fb2(fd().get(), fb_id);
     return {describe_fb(fd().get(), fb), read_pixels(fd().get(), fb)};
 }
 
-Image KmsDevice::compose(const Snapshot &snapshot) const
-{
+Image KmsDevice::compose(const Snapshot &snapshot) const {
     const Plane *primary = nullptr;
     for (const Plane *plane : snapshot.lit()) {
         if (plane->type == PlaneType::primary)
@@ -450,8 +412,7 @@ Image KmsDevice::compose(const Snapshot &snapshot) const
     return out;
 }
 
-std::optional<uint32_t> KmsDevice::writeback_connector() const
-{
+std::optional<uint32_t> KmsDevice::writeback_connector() const {
     ResPtr resources(drmModeGetResources(fd().get()));
     if (!resources)
         return std::nullopt;
@@ -463,8 +424,7 @@ std::optional<uint32_t> KmsDevice::writeback_connector() const
     return std::nullopt;
 }
 
-Image KmsDevice::capture_writeback(std::string *error, bool take_crtc) const
-{
+Image KmsDevice::capture_writeback(std::string *error, bool take_crtc) const {
     const int fd = node_->fd().get();
     auto failed = [&](const std::string &why) {
         if (error != nullptr)

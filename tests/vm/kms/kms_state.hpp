@@ -56,7 +56,7 @@ struct Framebuffer {
     uint32_t id = 0;
     uint32_t width = 0;
     uint32_t height = 0;
-    uint32_t format = 0; // DRM fourcc
+    uint32_t format = 0;              // DRM fourcc
     std::optional<uint64_t> modifier; // set when the FB was made with one
     uint32_t pitch = 0;
     uint32_t offset = 0;

@@ -19,8 +19,7 @@ namespace {
 // A dumb buffer with a framebuffer on it, filled by the test.
 class DumbFb {
 public:
-    DumbFb(int fd, uint32_t width, uint32_t height, uint32_t format) : fd_(fd)
-    {
+    DumbFb(int fd, uint32_t width, uint32_t height, uint32_t format) : fd_(fd) {
         drm_mode_create_dumb create{};
         create.width = width;
         create.height = height;
@@ -38,8 +37,7 @@ public:
         if (drmModeAddFB2(fd, width, height, format, handles, pitches, offsets, &fb_id_, 0) != 0)
             throw std::runtime_error(std::string("AddFB2: ") + std::strerror(errno));
     }
-    ~DumbFb()
-    {
+    ~DumbFb() {
         drmModeRmFB(fd_, fb_id_);
         drm_gem_close close{.handle = handle_, .pad = 0};
         (void)drmIoctl(fd_, DRM_IOCTL_GEM_CLOSE, &close);
@@ -48,8 +46,7 @@ public:
     DumbFb &operator=(const DumbFb &) = delete;
 
     // Fills `area` (default: all of it) with `argb`.
-    void fill(uint32_t argb, Rect area = {})
-    {
+    void fill(uint32_t argb, Rect area = {}) {
         if (area.empty())
             area = {0, 0, static_cast<int32_t>(width_), static_cast<int32_t>(height_)};
         drm_mode_map_dumb map{};
@@ -72,8 +69,7 @@ private:
     uint64_t size_ = 0;
 };
 
-uint32_t prop_id(int fd, uint32_t object, uint32_t type, const char *name)
-{
+uint32_t prop_id(int fd, uint32_t object, uint32_t type, const char *name) {
     drmModeObjectProperties *props = drmModeObjectGetProperties(fd, object, type);
     uint32_t id = 0;
     for (uint32_t i = 0; props != nullptr && i < props->count_props; ++i) {
@@ -90,8 +86,7 @@ uint32_t prop_id(int fd, uint32_t object, uint32_t type, const char *name)
 
 class KmsStateTest : public ::testing::Test {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         device_ = KmsDevice::open_vkms();
         if (!device_)
             GTEST_SKIP() << "no vkms device in /dev/dri (run through tests/vm/run-in-vm)";
@@ -101,8 +96,7 @@ protected:
 
     [[nodiscard]] int fd() const { return device_->fd().get(); }
 
-    void add_plane(drmModeAtomicReq *req, const Plane &plane, uint32_t crtc, uint32_t fb, Rect at)
-    {
+    void add_plane(drmModeAtomicReq *req, const Plane &plane, uint32_t crtc, uint32_t fb, Rect at) {
         auto set = [&](const char *name, uint64_t value) {
             drmModeAtomicAddProperty(req, plane.id, prop_id(fd(), plane.id, DRM_MODE_OBJECT_PLANE, name), value);
         };
@@ -123,8 +117,7 @@ protected:
 
 constexpr uint32_t blue = 0xff0000ffu, red = 0xffff0000u, white = 0xffffffffu;
 
-TEST_F(KmsStateTest, ReadsBackWhatWasCommitted)
-{
+TEST_F(KmsStateTest, ReadsBackWhatWasCommitted) {
     drmModeRes *res = drmModeGetResources(fd());
     ASSERT_NE(res, nullptr);
     uint32_t connector_id = 0, crtc_id = res->crtcs[0];
@@ -158,7 +151,7 @@ TEST_F(KmsStateTest, ReadsBackWhatWasCommitted)
     DumbFb overlay(fd(), 100, 50, DRM_FORMAT_XRGB8888);
     overlay.fill(0x00ffffffu);
     DumbFb cursor(fd(), 64, 64, DRM_FORMAT_ARGB8888);
-    cursor.fill(0x00000000u);             // transparent
+    cursor.fill(0x00000000u);               // transparent
     cursor.fill(0xff00ff00u, {0, 0, 8, 8}); // an opaque green tip
 
     uint32_t mode_blob = 0;

@@ -21,8 +21,7 @@ constexpr uint32_t background = 0xff262a33;
 
 class DirectScanout : public KmsRendererTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         KmsRendererTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
@@ -38,8 +37,7 @@ protected:
     }
 
     // Commits `buffer` on the fullscreen window and waits for its feedback.
-    std::unique_ptr<PresentationFeedback> show(DmaBufBuffer &buffer)
-    {
+    std::unique_ptr<PresentationFeedback> show(DmaBufBuffer &buffer) {
         auto feedback = window_->commit(buffer.get());
         EXPECT_TRUE(wait_resolved(*client_, *feedback)) << client_->describe_error();
         return feedback;
@@ -48,8 +46,7 @@ protected:
     // Commits `buffer` and checks that it went onto the primary plane as it
     // is: ZERO_COPY, and the plane's framebuffer is its dma-buf, holding
     // `xrgb` everywhere.
-    void expect_scanned_out(DmaBufBuffer &buffer, uint32_t xrgb)
-    {
+    void expect_scanned_out(DmaBufBuffer &buffer, uint32_t xrgb) {
         auto feedback = show(buffer);
         EXPECT_TRUE(zero_copy(*feedback)) << "feedback " << describe(*feedback) << "\n" << server().log();
         Snapshot snapshot;
@@ -71,8 +68,7 @@ protected:
 
     // Waits for sluice to composite again (the primary plane shows a buffer
     // that is not `buffer`) and returns what the plane shows.
-    Image expect_composited(DmaBufBuffer &buffer, const PresentationFeedback &feedback)
-    {
+    Image expect_composited(DmaBufBuffer &buffer, const PresentationFeedback &feedback) {
         EXPECT_EQ(feedback.state(), PresentationFeedback::State::presented) << describe(feedback);
         EXPECT_FALSE(zero_copy(feedback)) << "feedback " << describe(feedback);
         Snapshot snapshot;
@@ -93,8 +89,7 @@ protected:
     std::unique_ptr<FullscreenWindow> window_;
 };
 
-TEST_P(DirectScanout, FullscreenDmabufIsOnThePrimaryPlane)
-{
+TEST_P(DirectScanout, FullscreenDmabufIsOnThePrimaryPlane) {
     // Before: the 64x64 window composited by sluice into a buffer of its own.
     Snapshot before = kms().snapshot();
     ASSERT_NE(before.first(PlaneType::primary), nullptr);
@@ -110,8 +105,7 @@ TEST_P(DirectScanout, FullscreenDmabufIsOnThePrimaryPlane)
     EXPECT_TRUE(log_has("direct scan-out on")) << server().log();
 }
 
-TEST_P(DirectScanout, LeavingFullscreenBringsCompositionBack)
-{
+TEST_P(DirectScanout, LeavingFullscreenBringsCompositionBack) {
     auto red = window_->make_buffer(vkms_alloc(), kms_red);
     ASSERT_NO_FATAL_FAILURE(expect_scanned_out(*red, kms_red));
 
@@ -132,8 +126,7 @@ TEST_P(DirectScanout, LeavingFullscreenBringsCompositionBack)
     EXPECT_TRUE(log_has("direct scan-out off"));
 }
 
-TEST_P(DirectScanout, CoveredWindowIsComposited)
-{
+TEST_P(DirectScanout, CoveredWindowIsComposited) {
     auto red = window_->make_buffer(vkms_alloc(), kms_red);
     ASSERT_NO_FATAL_FAILURE(expect_scanned_out(*red, kms_red));
 
@@ -161,8 +154,7 @@ TEST_P(DirectScanout, CoveredWindowIsComposited)
     ASSERT_NO_FATAL_FAILURE(expect_scanned_out(*yellow, kms_yellow));
 }
 
-TEST_P(DirectScanout, FormatThePlaneCannotTakeIsComposited)
-{
+TEST_P(DirectScanout, FormatThePlaneCannotTakeIsComposited) {
     auto red = window_->make_buffer(vkms_alloc(), kms_red);
     ASSERT_NO_FATAL_FAILURE(expect_scanned_out(*red, kms_red));
 
@@ -187,8 +179,7 @@ TEST_P(DirectScanout, FormatThePlaneCannotTakeIsComposited)
             modifier = dmabuf_->linear_modifier(f);
             format = f;
             red_word = word;
-        } catch (const std::exception &) {
-        }
+        } catch (const std::exception &) {}
     }
     if (format == 0) {
         std::string all;
@@ -201,7 +192,8 @@ TEST_P(DirectScanout, FormatThePlaneCannotTakeIsComposited)
     other.fill(red_word);
     Proxy<zwp_linux_buffer_params_v1> params(zwp_linux_dmabuf_v1_create_params(dmabuf_->get()));
     zwp_linux_buffer_params_v1_add(params.get(), other.fd().get(), 0, 0, other.layout().stride,
-                                   static_cast<uint32_t>(modifier >> 32), static_cast<uint32_t>(modifier & 0xffffffffu));
+                                   static_cast<uint32_t>(modifier >> 32),
+                                   static_cast<uint32_t>(modifier & 0xffffffffu));
     Proxy<wl_buffer> buffer(zwp_linux_buffer_params_v1_create_immed(params.get(), vkms_width, vkms_height, format, 0));
     ASSERT_TRUE(client_->roundtrip(session_timeout)) << client_->describe_error();
 

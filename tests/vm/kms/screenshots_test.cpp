@@ -21,8 +21,7 @@ constexpr uint32_t background = 0xff262a33;
 constexpr uint32_t pattern_seed = 7;
 
 // "" when equal, else how they differ.
-std::string difference(const Image &a, const Image &b)
-{
+std::string difference(const Image &a, const Image &b) {
     if (a.width() != b.width() || a.height() != b.height()) {
         std::ostringstream os;
         os << "sizes differ: " << a.width() << "x" << a.height() << " vs " << b.width() << "x" << b.height();
@@ -43,8 +42,7 @@ std::string difference(const Image &a, const Image &b)
 
 class Screenshots : public KmsRendererTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         // The pointer never moves: no cursor image, nothing on the cursor
         // plane, nothing a screencopy without cursor would leave out.
         KmsRendererTest::SetUp();
@@ -55,8 +53,7 @@ protected:
 
     // Two windows, a patterned one and a green one over it, both
     // shown; returns the picture they make with the background.
-    Image two_windows(Client &client)
-    {
+    Image two_windows(Client &client) {
         pattern_ = std::make_unique<ShmBuffer>(client.shm(), 300, 200, WL_SHM_FORMAT_XRGB8888);
         pattern_->fill_pattern(pattern_seed);
         green_ = std::make_unique<ShmBuffer>(client.shm(), 200, 150, WL_SHM_FORMAT_XRGB8888);
@@ -83,8 +80,7 @@ protected:
     }
 
     // What KMS shows once it shows `expected` (reading until it does).
-    Image kms_shows(Client &client, const Image &expected)
-    {
+    Image kms_shows(Client &client, const Image &expected) {
         Image shown;
         Snapshot snapshot;
         const bool same = wait_kms(
@@ -109,8 +105,7 @@ protected:
     std::unique_ptr<Toplevel> first_, second_;
 };
 
-TEST_P(Screenshots, KmsShowsTheClientsAndScreencopyAgrees)
-{
+TEST_P(Screenshots, KmsShowsTheClientsAndScreencopyAgrees) {
     Client *client = client_.get();
     const Image expected = two_windows(*client);
     const Image on_kms = kms_shows(*client, expected);
@@ -121,8 +116,7 @@ TEST_P(Screenshots, KmsShowsTheClientsAndScreencopyAgrees)
     EXPECT_EQ(snapshot.lit().size(), 1u) << snapshot.describe();
 }
 
-TEST_P(Screenshots, ExportedDmabufFrameMatchesTheScreen)
-{
+TEST_P(Screenshots, ExportedDmabufFrameMatchesTheScreen) {
     Client *client = client_.get();
     const Image expected = two_windows(*client);
     const Image on_kms = kms_shows(*client, expected);
@@ -147,8 +141,7 @@ TEST_P(Screenshots, ExportedDmabufFrameMatchesTheScreen)
 // exported frames at once until the new colour shows: each must hold one
 // colour in full (a frame drawn before the change may still come first),
 // never a part of one and a part of the other (the renderer still drawing).
-TEST_P(Screenshots, ExportedFrameIsFinishedWhenReady)
-{
+TEST_P(Screenshots, ExportedFrameIsFinishedWhenReady) {
     Client *client = client_.get();
     // Not the output's size: composited, never a scan-out candidate.
     constexpr int32_t width = 1000, height = 700;
@@ -208,8 +201,7 @@ TEST_P(Screenshots, ExportedFrameIsFinishedWhenReady)
                                      << "showed the new colour within " << reads_per_round << " frames";
 }
 
-TEST_P(Screenshots, ScannedOutFrameMatchesScreencopy)
-{
+TEST_P(Screenshots, ScannedOutFrameMatchesScreencopy) {
     Client *client = client_.get();
     if (!LinuxDmabuf::offered(*client))
         GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam() << " renderer here";

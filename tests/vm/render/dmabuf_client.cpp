@@ -54,7 +54,8 @@ LinuxDmabuf::LinuxDmabuf(Client &client) : client_(client) {
     }
 
     static const zwp_linux_dmabuf_feedback_v1_listener feedback_listener = {
-        .done = [](void *data, zwp_linux_dmabuf_feedback_v1 *) { static_cast<LinuxDmabuf *>(data)->feedback_done_ = true; },
+        .done = [](void *data,
+                   zwp_linux_dmabuf_feedback_v1 *) { static_cast<LinuxDmabuf *>(data)->feedback_done_ = true; },
         .format_table =
             [](void *data, zwp_linux_dmabuf_feedback_v1 *, int32_t fd, uint32_t size) {
                 auto *self = static_cast<LinuxDmabuf *>(data);

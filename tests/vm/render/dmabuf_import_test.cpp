@@ -168,8 +168,8 @@ TEST_F(PixmanDmabuf, UdmabufWithImplicitModifierIsShownWhereTheWindowIs) {
     show(*c, window, *buffer);
     const Rect expected = test::centered(kOutW, kOutH, 80, 40);
     const Image img = wait_for_color_at(*c, opaque(kBlue), expected);
-    EXPECT_TRUE(img.all(expected, opaque(kBlue))) << img.mismatch(expected, opaque(kBlue)) << "; "
-                                                  << keep_image(img, "screen");
+    EXPECT_TRUE(img.all(expected, opaque(kBlue)))
+        << img.mismatch(expected, opaque(kBlue)) << "; " << keep_image(img, "screen");
 }
 
 TEST_F(PixmanDmabuf, ReleaseComesOnceTheBufferIsReplacedAndWhenTheWindowGoes) {

@@ -35,13 +35,9 @@ struct Window {
     uint32_t colour = 0;
 
     [[nodiscard]] wl_surface *surface() const { return toplevel->surface(); }
-    bool dispatch_until(const std::function<bool()> &done)
-    {
-        return client->dispatch_until(done, session_timeout);
-    }
+    bool dispatch_until(const std::function<bool()> &done) { return client->dispatch_until(done, session_timeout); }
     // Draws a new buffer of the configured size and commits it.
-    void redraw(int32_t width, int32_t height)
-    {
+    void redraw(int32_t width, int32_t height) {
         buffer = std::make_unique<ShmBuffer>(client->shm(), width, height);
         buffer->fill(colour);
         toplevel->commit_buffer(*buffer);
@@ -50,8 +46,7 @@ struct Window {
 
 class SessionInput : public SessionTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         SessionTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
@@ -61,8 +56,7 @@ protected:
     }
 
     // Maps a window; sluice centres the first and cascades the next by 32.
-    std::unique_ptr<Window> map_window(uint32_t colour, const std::string &title)
-    {
+    std::unique_ptr<Window> map_window(uint32_t colour, const std::string &title) {
         auto w = std::make_unique<Window>();
         w->colour = colour;
         w->client = connect_client();
@@ -77,8 +71,7 @@ protected:
     }
 
     // Captures until `colour`'s bounding box is `where`.
-    std::string wait_on_screen(Client &observer, uint32_t colour, const Rect &where)
-    {
+    std::string wait_on_screen(Client &observer, uint32_t colour, const Rect &where) {
         auto shown = capture_until(
             observer, observer.output().proxy.get(),
             [&](const Image &image) { return image.bounding_box(colour) == std::optional<Rect>(where); },
@@ -97,8 +90,7 @@ protected:
     }
 };
 
-TEST_F(SessionInput, DevicesJoinTheSeatThroughLibinput)
-{
+TEST_F(SessionInput, DevicesJoinTheSeatThroughLibinput) {
     // libinput opened the devices (through seatd) and wlroots announced them.
     EXPECT_TRUE(wait_for_log("new input device 'sluice-test keyboard'")) << "the uinput keyboard never arrived";
     EXPECT_TRUE(wait_for_log("new input device 'sluice-test pointer'")) << "the uinput pointer never arrived";
@@ -108,8 +100,7 @@ TEST_F(SessionInput, DevicesJoinTheSeatThroughLibinput)
     EXPECT_TRUE(seat.wait_for_pointer(session_timeout));
 }
 
-TEST_F(SessionInput, PointerEntersWindowWhereItIs)
-{
+TEST_F(SessionInput, PointerEntersWindowWhereItIs) {
     auto a = map_window(red, "a");
     const Rect box = centered(vkms_width, vkms_height, win_w, win_h);
     ASSERT_TRUE(wait_on_screen(*a->client, red, box).empty());
@@ -130,8 +121,7 @@ TEST_F(SessionInput, PointerEntersWindowWhereItIs)
         << "no wl_pointer.leave when the pointer left the window";
 }
 
-TEST_F(SessionInput, ClickFocusesAndKeysGoToTheFocusedWindow)
-{
+TEST_F(SessionInput, ClickFocusesAndKeysGoToTheFocusedWindow) {
     auto a = map_window(red, "a");
     auto b = map_window(blue, "b");
     const Rect box_a = centered(vkms_width, vkms_height, win_w, win_h);
@@ -172,8 +162,7 @@ TEST_F(SessionInput, ClickFocusesAndKeysGoToTheFocusedWindow)
     EXPECT_EQ(b->seat->keys_pressed(), std::vector<uint32_t>{KEY_Z});
 }
 
-TEST_F(SessionInput, AltDragMovesAWindow)
-{
+TEST_F(SessionInput, AltDragMovesAWindow) {
     auto a = map_window(red, "a");
     const Rect box = centered(vkms_width, vkms_height, win_w, win_h);
     ASSERT_TRUE(wait_on_screen(*a->client, red, box).empty());
@@ -204,8 +193,7 @@ TEST_F(SessionInput, AltDragMovesAWindow)
     EXPECT_EQ(a->toplevel->configured_height(), configured_h);
 }
 
-TEST_F(SessionInput, AltRightDragResizesAWindow)
-{
+TEST_F(SessionInput, AltRightDragResizesAWindow) {
     auto a = map_window(red, "a");
     const Rect box = centered(vkms_width, vkms_height, win_w, win_h);
     ASSERT_TRUE(wait_on_screen(*a->client, red, box).empty());
@@ -221,8 +209,9 @@ TEST_F(SessionInput, AltRightDragResizesAWindow)
     // the new size...
     EXPECT_TRUE(a->dispatch_until([&] {
         return a->toplevel->configured_width() == win_w + 100 && a->toplevel->configured_height() == win_h + 60;
-    })) << "last configure " << a->toplevel->configured_width() << "x" << a->toplevel->configured_height()
-        << ", expected " << win_w + 100 << "x" << win_h + 60;
+    })) << "last configure "
+        << a->toplevel->configured_width() << "x" << a->toplevel->configured_height() << ", expected " << win_w + 100
+        << "x" << win_h + 60;
     pointer().release(BTN_RIGHT);
     keyboard().release(KEY_LEFTALT);
 

@@ -27,8 +27,7 @@ constexpr double vkms_period_ns = 1e12 / vkms_refresh_mhz;
 
 constexpr uint32_t red = 0xffff0000;
 
-uint64_t now_ns(clockid_t clock)
-{
+uint64_t now_ns(clockid_t clock) {
     timespec ts{};
     clock_gettime(clock, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
@@ -36,8 +35,7 @@ uint64_t now_ns(clockid_t clock)
 
 class SessionOutput : public SessionTest, public ::testing::WithParamInterface<const char *> {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         SessionTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
@@ -46,20 +44,17 @@ protected:
     }
 };
 
-TEST_P(SessionOutput, PreferredModeIsSet)
-{
+TEST_P(SessionOutput, PreferredModeIsSet) {
     const OutputInfo output = output_info();
     EXPECT_EQ(output.name, vkms_connector);
     EXPECT_EQ(output.width, vkms_width);
     EXPECT_EQ(output.height, vkms_height);
     EXPECT_EQ(output.refresh_mhz, vkms_refresh_mhz);
     // The renderer asked for is the one running.
-    EXPECT_TRUE(log_has(std::string("renderer: ") + GetParam()))
-        << "sluice's log names another renderer";
+    EXPECT_TRUE(log_has(std::string("renderer: ") + GetParam())) << "sluice's log names another renderer";
 }
 
-TEST_P(SessionOutput, WindowShowsInScreencopy)
-{
+TEST_P(SessionOutput, WindowShowsInScreencopy) {
     auto client = connect_client();
     ASSERT_NE(client->screencopy(), nullptr) << "no wlr-screencopy global";
     ShmBuffer buffer(client->shm(), 200, 150);
@@ -70,8 +65,7 @@ TEST_P(SessionOutput, WindowShowsInScreencopy)
     const Rect expected = centered(vkms_width, vkms_height, 200, 150);
     auto shown = capture_until(
         *client, client->output().proxy.get(),
-        [&](const Image &image) { return image.bounding_box(red) == std::optional<Rect>(expected); },
-        session_timeout);
+        [&](const Image &image) { return image.bounding_box(red) == std::optional<Rect>(expected); }, session_timeout);
     EXPECT_TRUE(shown.matched) << "the red window is not at " << expected << " in the capture; "
                                << shown.last.mismatch(expected, red);
     ASSERT_EQ(shown.last.width(), vkms_width);
@@ -82,8 +76,7 @@ TEST_P(SessionOutput, WindowShowsInScreencopy)
     EXPECT_EQ(shown.last.pixel(vkms_width - 8, vkms_height - 8), background_argb);
 }
 
-TEST_P(SessionOutput, FrameCallbacksAndPresentationFollowVblank)
-{
+TEST_P(SessionOutput, FrameCallbacksAndPresentationFollowVblank) {
     auto client = connect_client();
     ASSERT_NE(client->presentation(), nullptr) << "no wp_presentation global";
     ASSERT_TRUE(client->dispatch_until([&] { return client->presentation_clock() >= 0; }, session_timeout));

@@ -24,8 +24,7 @@ constexpr const char *seatd_binary = "/usr/sbin/seatd";
 constexpr const char *seatd_socket = "/run/seatd.sock";
 
 // Waits for a line on `fd` (seatd's -n readiness fd); false on EOF or timeout.
-bool wait_readable_line(int fd, std::chrono::milliseconds timeout)
-{
+bool wait_readable_line(int fd, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
@@ -48,12 +47,9 @@ bool wait_readable_line(int fd, std::chrono::milliseconds timeout)
 } // namespace
 
 Seatd::Seatd(ChildProcess process, std::filesystem::path log_path)
-    : process_(std::move(process)), log_path_(std::move(log_path))
-{
-}
+    : process_(std::move(process)), log_path_(std::move(log_path)) {}
 
-Seatd &Seatd::instance()
-{
+Seatd &Seatd::instance() {
     // One seat daemon for the whole test program, as on a real machine:
     // sessions come and go, the seat stays. It lives until the program
     // exits (static destruction stops it).
@@ -86,14 +82,12 @@ Seatd &Seatd::instance()
     return *seatd;
 }
 
-Seatd::~Seatd()
-{
+Seatd::~Seatd() {
     // SIGTERM: seatd gives the VT back to text mode on the way out.
     process_.stop(SIGTERM, std::chrono::milliseconds{5000});
 }
 
-void SessionTest::SetUp()
-{
+void SessionTest::SetUp() {
     if (std::getenv("SLUICE_IN_VM") == nullptr)
         GTEST_SKIP() << "not in the test VM (SLUICE_IN_VM is unset): run through tests/vm/run-in-vm";
     if (access(vkms_card, R_OK | W_OK) != 0)
@@ -110,8 +104,7 @@ void SessionTest::SetUp()
     }
 }
 
-void SessionTest::start(const SessionOptions &options)
-{
+void SessionTest::start(const SessionOptions &options) {
     ASSERT_EQ(server_, nullptr) << "start() twice in one test";
     options_ = options;
     try {
@@ -154,8 +147,7 @@ void SessionTest::start(const SessionOptions &options)
     }
 }
 
-void SessionTest::stop()
-{
+void SessionTest::stop() {
     if (!server_)
         return;
     stop_and_check(*server_);
@@ -163,43 +155,36 @@ void SessionTest::stop()
         try {
             std::cout << "---- seatd log (" << Seatd::instance().log_path().string() << ") ----\n"
                       << Seatd::instance().log() << "---- end of seatd log ----" << std::endl;
-        } catch (const std::exception &) {
-        }
+        } catch (const std::exception &) {}
     }
     server_.reset();
 }
 
-void SessionTest::TearDown()
-{
+void SessionTest::TearDown() {
     stop();
     pointer_.reset();
     keyboard_.reset();
 }
 
-std::unique_ptr<Client> SessionTest::connect_client()
-{
+std::unique_ptr<Client> SessionTest::connect_client() {
     return std::make_unique<Client>(server_->socket_path().string(), session_timeout);
 }
 
-OutputInfo SessionTest::output_info()
-{
+OutputInfo SessionTest::output_info() {
     auto client = connect_client();
     const Output &output = client->output(0);
     return {output.name, output.width, output.height, output.refresh_mhz};
 }
 
-bool SessionTest::log_has(const std::string &text) const
-{
+bool SessionTest::log_has(const std::string &text) const {
     return server_ && server_->log().find(text) != std::string::npos;
 }
 
-bool SessionTest::wait_for_log(const std::string &text, std::chrono::milliseconds timeout) const
-{
+bool SessionTest::wait_for_log(const std::string &text, std::chrono::milliseconds timeout) const {
     return wait_for_log_count(text, 1, timeout);
 }
 
-bool SessionTest::wait_for_log_count(const std::string &text, size_t count, std::chrono::milliseconds timeout) const
-{
+bool SessionTest::wait_for_log_count(const std::string &text, size_t count, std::chrono::milliseconds timeout) const {
     auto occurrences = [&] {
         if (!server_)
             return size_t{0};

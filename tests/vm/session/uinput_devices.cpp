@@ -21,27 +21,21 @@ constexpr const char *uinput_path = "/dev/uinput";
 // libudev's database, where udevd records what its rules found.
 constexpr const char *udev_data_dir = "/run/udev/data";
 
-[[noreturn]] void fail(const std::string &what)
-{
-    throw std::runtime_error(what + ": " + std::strerror(errno));
-}
+[[noreturn]] void fail(const std::string &what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
 
-void ioctl_or_throw(int fd, unsigned long request, unsigned long arg, const char *what)
-{
+void ioctl_or_throw(int fd, unsigned long request, unsigned long arg, const char *what) {
     if (ioctl(fd, request, arg) < 0)
         fail(what);
 }
 
-UniqueFd open_uinput()
-{
+UniqueFd open_uinput() {
     UniqueFd fd(open(uinput_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd)
         fail(std::string("open ") + uinput_path);
     return fd;
 }
 
-void setup(int fd, const std::string &name, uint16_t product)
-{
+void setup(int fd, const std::string &name, uint16_t product) {
     uinput_setup setup{};
     setup.id.bustype = BUS_VIRTUAL;
     setup.id.vendor = 0x5105; // "sluice"; nothing matches it in libinput's quirks
@@ -52,8 +46,7 @@ void setup(int fd, const std::string &name, uint16_t product)
         fail("UI_DEV_SETUP");
 }
 
-std::string read_line(const std::filesystem::path &path)
-{
+std::string read_line(const std::filesystem::path &path) {
     std::ifstream in(path);
     std::string line;
     std::getline(in, line);
@@ -62,16 +55,14 @@ std::string read_line(const std::filesystem::path &path)
 
 } // namespace
 
-bool uinput_available(std::string *why)
-{
+bool uinput_available(std::string *why) {
     UniqueFd fd(open(uinput_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd && why != nullptr)
         *why = std::string("cannot open ") + uinput_path + ": " + std::strerror(errno);
     return fd.valid();
 }
 
-void UinputDevice::create(UniqueFd fd, const std::string &name, std::initializer_list<const char *> udev_properties)
-{
+void UinputDevice::create(UniqueFd fd, const std::string &name, std::initializer_list<const char *> udev_properties) {
     fd_ = std::move(fd);
     name_ = name;
     if (ioctl(fd_.get(), UI_DEV_CREATE) < 0)
@@ -104,9 +95,9 @@ void UinputDevice::create(UniqueFd fd, const std::string &name, std::initializer
     std::ofstream out(udev_entry_);
     // I: (when initialized, in µs) marks the device initialized; E: lines
     // are properties, as udev's 60-input-id rules would set them.
-    out << "I:" << std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::steady_clock::now().time_since_epoch())
-                       .count()
+    out << "I:"
+        << std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+               .count()
         << "\nE:ID_INPUT=1\n";
     for (const char *property : udev_properties)
         out << "E:" << property << "\n";
@@ -115,8 +106,7 @@ void UinputDevice::create(UniqueFd fd, const std::string &name, std::initializer
         throw std::runtime_error("cannot write " + udev_entry_.string());
 }
 
-UinputDevice::~UinputDevice()
-{
+UinputDevice::~UinputDevice() {
     if (fd_)
         ioctl(fd_.get(), UI_DEV_DESTROY);
     if (!udev_entry_.empty()) {
@@ -125,8 +115,7 @@ UinputDevice::~UinputDevice()
     }
 }
 
-void UinputDevice::emit(uint16_t type, uint16_t code, int32_t value)
-{
+void UinputDevice::emit(uint16_t type, uint16_t code, int32_t value) {
     input_event event{};
     event.type = type;
     event.code = code;
@@ -137,14 +126,12 @@ void UinputDevice::emit(uint16_t type, uint16_t code, int32_t value)
 
 void UinputDevice::sync() { emit(EV_SYN, SYN_REPORT, 0); }
 
-void UinputDevice::key_frame(uint16_t code, bool down)
-{
+void UinputDevice::key_frame(uint16_t code, bool down) {
     emit(EV_KEY, code, down ? 1 : 0);
     sync();
 }
 
-UinputKeyboard::UinputKeyboard(const std::string &name)
-{
+UinputKeyboard::UinputKeyboard(const std::string &name) {
     UniqueFd fd = open_uinput();
     ioctl_or_throw(fd.get(), UI_SET_EVBIT, EV_KEY, "UI_SET_EVBIT EV_KEY");
     for (int key = KEY_ESC; key <= KEY_MICMUTE; ++key)
@@ -159,8 +146,7 @@ void UinputKeyboard::press(uint16_t key) { key_frame(key, true); }
 
 void UinputKeyboard::release(uint16_t key) { key_frame(key, false); }
 
-void UinputKeyboard::tap(uint16_t key, std::initializer_list<uint16_t> modifiers)
-{
+void UinputKeyboard::tap(uint16_t key, std::initializer_list<uint16_t> modifiers) {
     for (uint16_t modifier : modifiers)
         press(modifier);
     press(key);
@@ -169,8 +155,7 @@ void UinputKeyboard::tap(uint16_t key, std::initializer_list<uint16_t> modifiers
         release(*it);
 }
 
-UinputPointer::UinputPointer(int32_t width, int32_t height, const std::string &name) : width_(width), height_(height)
-{
+UinputPointer::UinputPointer(int32_t width, int32_t height, const std::string &name) : width_(width), height_(height) {
     UniqueFd fd = open_uinput();
     ioctl_or_throw(fd.get(), UI_SET_EVBIT, EV_KEY, "UI_SET_EVBIT EV_KEY");
     for (int button : {BTN_LEFT, BTN_RIGHT, BTN_MIDDLE})
@@ -191,8 +176,7 @@ UinputPointer::UinputPointer(int32_t width, int32_t height, const std::string &n
 
 UinputPointer::~UinputPointer() = default;
 
-void UinputPointer::move_to(int32_t x, int32_t y)
-{
+void UinputPointer::move_to(int32_t x, int32_t y) {
     emit(EV_ABS, ABS_X, x);
     emit(EV_ABS, ABS_Y, y);
     sync();
@@ -202,8 +186,7 @@ void UinputPointer::press(uint16_t button) { key_frame(button, true); }
 
 void UinputPointer::release(uint16_t button) { key_frame(button, false); }
 
-void UinputPointer::click(uint16_t button)
-{
+void UinputPointer::click(uint16_t button) {
     press(button);
     release(button);
 }

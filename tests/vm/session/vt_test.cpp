@@ -33,8 +33,7 @@ constexpr uint32_t red = 0xffff0000;
 constexpr uint32_t green = 0xff00ff00;
 
 // The VT the kernel shows now (VT_GETSTATE on /dev/tty0), or nullopt.
-std::optional<unsigned> active_vt()
-{
+std::optional<unsigned> active_vt() {
     const int fd = open("/dev/tty0", O_RDONLY | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return std::nullopt;
@@ -46,8 +45,7 @@ std::optional<unsigned> active_vt()
     return state.v_active;
 }
 
-bool wait_for_vt(unsigned vt, std::chrono::milliseconds timeout)
-{
+bool wait_for_vt(unsigned vt, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (active_vt() != vt) {
         if (std::chrono::steady_clock::now() >= deadline)
@@ -59,8 +57,7 @@ bool wait_for_vt(unsigned vt, std::chrono::milliseconds timeout)
 
 class SessionVt : public SessionTest {};
 
-TEST_F(SessionVt, SwitchingAwayPausesAndSwitchingBackResumes)
-{
+TEST_F(SessionVt, SwitchingAwayPausesAndSwitchingBackResumes) {
     const auto first_vt = active_vt();
     if (!first_vt)
         GTEST_SKIP() << "no VTs here: VT_GETSTATE on /dev/tty0 failed";
@@ -131,8 +128,8 @@ TEST_F(SessionVt, SwitchingAwayPausesAndSwitchingBackResumes)
         << "libinput did not bring the keyboard back without an input event";
     SeatObserver seat_after(*client);
     ASSERT_TRUE(seat_after.wait_for_keyboard(session_timeout));
-    EXPECT_TRUE(client->dispatch_until([&] { return seat_after.keyboard_focus() == window.surface(); },
-                                       session_timeout))
+    EXPECT_TRUE(
+        client->dispatch_until([&] { return seat_after.keyboard_focus() == window.surface(); }, session_timeout))
         << "the focused window did not get the keyboard back after the resume";
     keyboard().tap(KEY_K);
     EXPECT_TRUE(client->dispatch_until([&] { return !seat_after.keys_pressed().empty(); }, session_timeout))

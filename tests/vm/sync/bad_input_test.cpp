@@ -17,8 +17,7 @@ using test::NodeType;
 
 class BadInputKernelTest : public test::TimelineTest {};
 
-TEST_F(BadInputKernelTest, AMemfdIsNotASyncobj)
-{
+TEST_F(BadInputKernelTest, AMemfdIsNotASyncobj) {
     UniqueFd memfd{::memfd_create("not-a-syncobj", MFD_CLOEXEC)};
     auto timeline = DrmSyncobjTimeline::import_fd(device_, memfd);
     ASSERT_FALSE(timeline);
@@ -27,8 +26,7 @@ TEST_F(BadInputKernelTest, AMemfdIsNotASyncobj)
                                             std::to_string(memfd.get()) + " is not a syncobj fd)");
 }
 
-TEST_F(BadInputKernelTest, AClosedFdIsNotASyncobj)
-{
+TEST_F(BadInputKernelTest, AClosedFdIsNotASyncobj) {
     int raw;
     {
         UniqueFd fd = test::make_eventfd();
@@ -39,8 +37,7 @@ TEST_F(BadInputKernelTest, AClosedFdIsNotASyncobj)
     EXPECT_EQ(timeline.error().errno_value, EINVAL);
 }
 
-TEST_F(BadInputKernelTest, ASyncFileIsNotASyncobjAndViceVersa)
-{
+TEST_F(BadInputKernelTest, ASyncFileIsNotASyncobjAndViceVersa) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     ASSERT_TRUE(timeline->signal(1));
@@ -57,8 +54,7 @@ TEST_F(BadInputKernelTest, ASyncFileIsNotASyncobjAndViceVersa)
     EXPECT_EQ(as_sync_file.error().errno_value, ENOTTY);
 }
 
-TEST_F(BadInputKernelTest, ADeviceWithoutSyncobjsIsRefused)
-{
+TEST_F(BadInputKernelTest, ADeviceWithoutSyncobjsIsRefused) {
     // vkms has no syncobjs at all.
     UniqueFd vkms = test::open_drm_node("vkms", NodeType::Primary);
     if (!vkms)
@@ -66,20 +62,17 @@ TEST_F(BadInputKernelTest, ADeviceWithoutSyncobjsIsRefused)
     auto device = SyncobjDevice::open(vkms);
     ASSERT_FALSE(device);
     EXPECT_EQ(device.error().errno_value, EOPNOTSUPP);
-    EXPECT_EQ(device.error().message,
-              "DRM_CAP_SYNCOBJ: Operation not supported (the DRM driver has no syncobjs)");
+    EXPECT_EQ(device.error().message, "DRM_CAP_SYNCOBJ: Operation not supported (the DRM driver has no syncobjs)");
 }
 
-TEST_F(BadInputKernelTest, AMemfdIsNotADrmDevice)
-{
+TEST_F(BadInputKernelTest, AMemfdIsNotADrmDevice) {
     UniqueFd memfd{::memfd_create("not-drm", MFD_CLOEXEC)};
     auto device = SyncobjDevice::open(memfd);
     ASSERT_FALSE(device);
     EXPECT_EQ(device.error().errno_value, ENOTTY);
 }
 
-TEST_F(BadInputKernelTest, ASyncobjFdIsNotADmaBuf)
-{
+TEST_F(BadInputKernelTest, ASyncobjFdIsNotADmaBuf) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     auto fd = timeline->export_fd();
@@ -91,8 +84,7 @@ TEST_F(BadInputKernelTest, ASyncobjFdIsNotADmaBuf)
     EXPECT_NE(exported.error().message.find("is not a dma-buf"), std::string::npos);
 }
 
-TEST_F(BadInputKernelTest, APointFarInTheFutureStaysUnsignaled)
-{
+TEST_F(BadInputKernelTest, APointFarInTheFutureStaysUnsignaled) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     const std::uint64_t far = ~std::uint64_t{0};

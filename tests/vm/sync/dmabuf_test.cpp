@@ -23,8 +23,7 @@ using test::VgemBuffer;
 
 class DmaBufKernelTest : public test::LoopTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         LoopTest::SetUp();
         // Dumb buffers can only be made on vgem's primary node.
         card_ = test::open_drm_node("vgem", NodeType::Primary);
@@ -32,8 +31,7 @@ protected:
             GTEST_SKIP() << "no vgem card node in /dev/dri (run through tests/vm/run-in-vm)";
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         card_.reset();
         LoopTest::TearDown();
     }
@@ -42,8 +40,7 @@ protected:
     DmaBufFences fences_;
 };
 
-TEST_F(DmaBufKernelTest, AnUnfencedBufferExportsASignaledSyncFile)
-{
+TEST_F(DmaBufKernelTest, AnUnfencedBufferExportsASignaledSyncFile) {
     auto buffer = VgemBuffer::create(card_);
     ASSERT_TRUE(buffer) << buffer.error().message;
     auto fence = fences_.export_sync_file(buffer->dmabuf(), DmaBufAccess::Write);
@@ -52,8 +49,7 @@ TEST_F(DmaBufKernelTest, AnUnfencedBufferExportsASignaledSyncFile)
     EXPECT_EQ(fences_.support(), ImplicitSyncSupport::Supported);
 }
 
-TEST_F(DmaBufKernelTest, AVgemFenceIsPendingUntilSignaledAndTheWaiterFiresOnce)
-{
+TEST_F(DmaBufKernelTest, AVgemFenceIsPendingUntilSignaledAndTheWaiterFiresOnce) {
     auto buffer = VgemBuffer::create(card_);
     ASSERT_TRUE(buffer) << buffer.error().message;
     auto vgem_fence = buffer->attach_write_fence();
@@ -91,8 +87,7 @@ TEST_F(DmaBufKernelTest, AVgemFenceIsPendingUntilSignaledAndTheWaiterFiresOnce)
     EXPECT_TRUE(after->signal_time.has_value());
 }
 
-TEST_F(DmaBufKernelTest, AnImportedSyncFileIsWhatALaterExportWaitsFor)
-{
+TEST_F(DmaBufKernelTest, AnImportedSyncFileIsWhatALaterExportWaitsFor) {
     SLUICE_REQUIRE_SW_SYNC();
     auto buffer = VgemBuffer::create(card_);
     ASSERT_TRUE(buffer) << buffer.error().message;
@@ -109,7 +104,7 @@ TEST_F(DmaBufKernelTest, AnImportedSyncFileIsWhatALaterExportWaitsFor)
     auto info = for_reader->info();
     ASSERT_TRUE(info);
     bool found = false;
-    for (const FenceInfo& f : info->fences)
+    for (const FenceInfo &f : info->fences)
         found = found || f.driver_name == "sw_sync";
     EXPECT_TRUE(found) << "the exported sync_file should carry the sw_sync fence";
 
@@ -117,8 +112,7 @@ TEST_F(DmaBufKernelTest, AnImportedSyncFileIsWhatALaterExportWaitsFor)
     EXPECT_TRUE(for_reader->is_signaled().value());
 }
 
-TEST_F(DmaBufKernelTest, AReadFenceHoldsWritersButNotReaders)
-{
+TEST_F(DmaBufKernelTest, AReadFenceHoldsWritersButNotReaders) {
     SLUICE_REQUIRE_SW_SYNC();
     auto buffer = VgemBuffer::create(card_);
     ASSERT_TRUE(buffer) << buffer.error().message;
@@ -138,8 +132,7 @@ TEST_F(DmaBufKernelTest, AReadFenceHoldsWritersButNotReaders)
     EXPECT_TRUE(for_writer->is_signaled().value());
 }
 
-TEST_F(DmaBufKernelTest, UdmabufBuffersExportToo)
-{
+TEST_F(DmaBufKernelTest, UdmabufBuffersExportToo) {
     UniqueFd dev{::open("/dev/udmabuf", O_RDWR | O_CLOEXEC)};
     if (!dev)
         GTEST_SKIP() << "no /dev/udmabuf";
@@ -160,8 +153,7 @@ TEST_F(DmaBufKernelTest, UdmabufBuffersExportToo)
     EXPECT_TRUE(fence->is_signaled().value());
 }
 
-TEST_F(DmaBufKernelTest, WrongFdsAreTurnedAwayClearly)
-{
+TEST_F(DmaBufKernelTest, WrongFdsAreTurnedAwayClearly) {
     // A memfd and a sync_file are not dma-bufs.
     UniqueFd memfd{::memfd_create("not-a-dmabuf", MFD_CLOEXEC)};
     auto from_memfd = fences_.export_sync_file(memfd, DmaBufAccess::Read);

@@ -15,8 +15,7 @@ namespace {
 
 using test::SwSyncTimeline;
 
-std::chrono::nanoseconds monotonic_now()
-{
+std::chrono::nanoseconds monotonic_now() {
     timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     return std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec};
@@ -24,15 +23,13 @@ std::chrono::nanoseconds monotonic_now()
 
 class SwSyncKernelTest : public test::LeakCheck {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         LeakCheck::SetUp();
         SLUICE_REQUIRE_SW_SYNC();
     }
 };
 
-TEST_F(SwSyncKernelTest, StatusAndSignalTime)
-{
+TEST_F(SwSyncKernelTest, StatusAndSignalTime) {
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw) << sw.error().message;
     auto fence = sw->create_fence(1, "frame-1");
@@ -65,8 +62,7 @@ TEST_F(SwSyncKernelTest, StatusAndSignalTime)
     EXPECT_EQ(fence->signal_time().value(), after->signal_time);
 }
 
-TEST_F(SwSyncKernelTest, MergeSignalsWhenBothHave)
-{
+TEST_F(SwSyncKernelTest, MergeSignalsWhenBothHave) {
     auto a = SwSyncTimeline::open();
     auto b = SwSyncTimeline::open();
     ASSERT_TRUE(a);
@@ -97,8 +93,7 @@ TEST_F(SwSyncKernelTest, MergeSignalsWhenBothHave)
     EXPECT_GE(*done->signal_time, t0);
 }
 
-TEST_F(SwSyncKernelTest, MergeOfPointsOnOneTimeline)
-{
+TEST_F(SwSyncKernelTest, MergeOfPointsOnOneTimeline) {
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw);
     auto f1 = sw->create_fence(1);
@@ -114,8 +109,7 @@ TEST_F(SwSyncKernelTest, MergeOfPointsOnOneTimeline)
     EXPECT_TRUE(merged->is_signaled().value());
 }
 
-TEST_F(SwSyncKernelTest, MergeWithSomethingElseFails)
-{
+TEST_F(SwSyncKernelTest, MergeWithSomethingElseFails) {
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw);
     auto fence = sw->create_fence(1);
@@ -126,8 +120,7 @@ TEST_F(SwSyncKernelTest, MergeWithSomethingElseFails)
     EXPECT_EQ(merged.error().message.rfind("SYNC_IOC_MERGE: ", 0), 0u) << merged.error().message;
 }
 
-TEST_F(SwSyncKernelTest, AFenceWhoseTimelineDiesSignalsWithAnError)
-{
+TEST_F(SwSyncKernelTest, AFenceWhoseTimelineDiesSignalsWithAnError) {
     std::optional<SyncFile> fence;
     {
         auto sw = SwSyncTimeline::open();
@@ -146,8 +139,7 @@ TEST_F(SwSyncKernelTest, AFenceWhoseTimelineDiesSignalsWithAnError)
     }
 }
 
-TEST_F(SwSyncKernelTest, DuplicatesShareTheFence)
-{
+TEST_F(SwSyncKernelTest, DuplicatesShareTheFence) {
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw);
     auto fence = sw->create_fence(1);

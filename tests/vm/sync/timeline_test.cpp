@@ -17,8 +17,7 @@ using test::SwSyncTimeline;
 
 class TimelineKernelTest : public test::TimelineTest {};
 
-TEST_F(TimelineKernelTest, SignalThenQuery)
-{
+TEST_F(TimelineKernelTest, SignalThenQuery) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline) << timeline.error().message;
     EXPECT_NE(timeline->handle(), 0u);
@@ -36,8 +35,7 @@ TEST_F(TimelineKernelTest, SignalThenQuery)
     EXPECT_EQ(timeline->last_signaled_point().value(), 10u);
 }
 
-TEST_F(TimelineKernelTest, ExportedFdImportsIntoAnotherDrmFile)
-{
+TEST_F(TimelineKernelTest, ExportedFdImportsIntoAnotherDrmFile) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     auto fd = timeline->export_fd();
@@ -57,26 +55,22 @@ TEST_F(TimelineKernelTest, ExportedFdImportsIntoAnotherDrmFile)
     EXPECT_EQ(imported->query(4).value(), PointState::Signaled);
 }
 
-TEST_F(TimelineKernelTest, DuplicateIsASecondHandleToTheSameSyncobj)
-{
+TEST_F(TimelineKernelTest, DuplicateIsASecondHandleToTheSameSyncobj) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     auto dup = timeline->duplicate();
     ASSERT_TRUE(dup) << dup.error().message;
     EXPECT_NE(dup->handle(), timeline->handle());
     ASSERT_TRUE(timeline->signal(2));
-    {
-        DrmSyncobjTimeline gone = std::move(timeline).value();
-    }
+    { DrmSyncobjTimeline gone = std::move(timeline).value(); }
     EXPECT_EQ(dup->query(2).value(), PointState::Signaled);
 }
 
-TEST_F(TimelineKernelTest, MovedFromTimelinesReportErrors)
-{
+TEST_F(TimelineKernelTest, MovedFromTimelinesReportErrors) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     DrmSyncobjTimeline taken = std::move(timeline).value();
-    DrmSyncobjTimeline& moved_from = *timeline;
+    DrmSyncobjTimeline &moved_from = *timeline;
     EXPECT_EQ(moved_from.handle(), 0u);
     auto signal = moved_from.signal(1);
     ASSERT_FALSE(signal);
@@ -85,8 +79,7 @@ TEST_F(TimelineKernelTest, MovedFromTimelinesReportErrors)
     EXPECT_FALSE(moved_from.export_fd());
 }
 
-TEST_F(TimelineKernelTest, ASignaledPointExportsASignaledSyncFile)
-{
+TEST_F(TimelineKernelTest, ASignaledPointExportsASignaledSyncFile) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     ASSERT_TRUE(timeline->signal(7));
@@ -99,20 +92,17 @@ TEST_F(TimelineKernelTest, ASignaledPointExportsASignaledSyncFile)
     EXPECT_TRUE(earlier->is_signaled().value());
 }
 
-TEST_F(TimelineKernelTest, AnUnavailablePointCannotBeExported)
-{
+TEST_F(TimelineKernelTest, AnUnavailablePointCannotBeExported) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     ASSERT_TRUE(timeline->signal(1));
     auto fence = timeline->export_sync_file(2);
     ASSERT_FALSE(fence);
     EXPECT_EQ(fence.error().errno_value, EINVAL);
-    EXPECT_NE(fence.error().message.find("point 2 is not available yet"), std::string::npos)
-        << fence.error().message;
+    EXPECT_NE(fence.error().message.find("point 2 is not available yet"), std::string::npos) << fence.error().message;
 }
 
-TEST_F(TimelineKernelTest, ASyncFileImportedAtAPointRoundTrips)
-{
+TEST_F(TimelineKernelTest, ASyncFileImportedAtAPointRoundTrips) {
     SLUICE_REQUIRE_SW_SYNC();
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw);
@@ -133,8 +123,7 @@ TEST_F(TimelineKernelTest, ASyncFileImportedAtAPointRoundTrips)
     EXPECT_TRUE(out->is_signaled().value());
 }
 
-TEST_F(TimelineKernelTest, BlockingWaitTimesOutOnAPointFarInTheFuture)
-{
+TEST_F(TimelineKernelTest, BlockingWaitTimesOutOnAPointFarInTheFuture) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     ASSERT_TRUE(timeline->signal(1));
@@ -150,8 +139,7 @@ TEST_F(TimelineKernelTest, BlockingWaitTimesOutOnAPointFarInTheFuture)
     EXPECT_FALSE(*available);
 }
 
-TEST_F(TimelineKernelTest, BlockingWaitReturnsWhenAnotherThreadSignals)
-{
+TEST_F(TimelineKernelTest, BlockingWaitReturnsWhenAnotherThreadSignals) {
     auto timeline = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(timeline);
     std::thread signaler([&] {
@@ -164,8 +152,7 @@ TEST_F(TimelineKernelTest, BlockingWaitReturnsWhenAnotherThreadSignals)
     EXPECT_TRUE(*reached);
 }
 
-TEST_F(TimelineKernelTest, WaitAnyNamesThePointThatArrived)
-{
+TEST_F(TimelineKernelTest, WaitAnyNamesThePointThatArrived) {
     auto a = DrmSyncobjTimeline::create(device_);
     auto b = DrmSyncobjTimeline::create(device_);
     ASSERT_TRUE(a);
@@ -178,8 +165,7 @@ TEST_F(TimelineKernelTest, WaitAnyNamesThePointThatArrived)
     EXPECT_EQ(**which, 1u);
 }
 
-TEST_F(TimelineKernelTest, WaitAnyRefusesTimelinesOfDifferentFiles)
-{
+TEST_F(TimelineKernelTest, WaitAnyRefusesTimelinesOfDifferentFiles) {
     UniqueFd other_file = test::open_drm_node("vgem", NodeType::Render);
     auto other_device = SyncobjDevice::open(other_file);
     ASSERT_TRUE(other_device);

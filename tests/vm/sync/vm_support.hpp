@@ -38,14 +38,13 @@ enum class NodeType { Primary, Render };
 
 // The first /dev/dri node of `driver` ("vgem", "vkms") of the given type,
 // found by asking each node its driver name rather than trusting numbering.
-inline UniqueFd open_drm_node(std::string_view driver, NodeType type)
-{
-    DIR* dir = ::opendir("/dev/dri");
+inline UniqueFd open_drm_node(std::string_view driver, NodeType type) {
+    DIR *dir = ::opendir("/dev/dri");
     if (!dir)
         return {};
-    const char* prefix = type == NodeType::Render ? "renderD" : "card";
+    const char *prefix = type == NodeType::Render ? "renderD" : "card";
     UniqueFd found;
-    while (const dirent* entry = ::readdir(dir)) {
+    while (const dirent *entry = ::readdir(dir)) {
         if (std::strncmp(entry->d_name, prefix, std::strlen(prefix)) != 0)
             continue;
         const std::string path = std::string("/dev/dri/") + entry->d_name;
@@ -68,8 +67,7 @@ inline UniqueFd open_drm_node(std::string_view driver, NodeType type)
 // test fills with fences it signals itself.
 class VgemBuffer {
 public:
-    static Result<VgemBuffer> create(BorrowedFd card)
-    {
+    static Result<VgemBuffer> create(BorrowedFd card) {
         drm_mode_create_dumb create{};
         create.width = 64;
         create.height = 64;
@@ -83,8 +81,7 @@ public:
     }
 
     // Adds an unsignaled write fence (so readers must wait); returns its id.
-    Result<std::uint32_t> attach_write_fence() const
-    {
+    Result<std::uint32_t> attach_write_fence() const {
         VgemFenceAttach attach{};
         attach.handle = handle_;
         attach.flags = kVgemFenceWrite;
@@ -93,8 +90,7 @@ public:
         return attach.out_fence;
     }
 
-    Result<void> signal_fence(std::uint32_t fence) const
-    {
+    Result<void> signal_fence(std::uint32_t fence) const {
         VgemFenceSignal signal{};
         signal.fence = fence;
         if (drmIoctl(card_.get(), kIoctlVgemFenceSignal, &signal) != 0)
@@ -118,8 +114,7 @@ private:
 // reason) where there is no vgem or it lacks timeline syncobjs.
 class TimelineTest : public LoopTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         LoopTest::SetUp();
         render_ = open_drm_node("vgem", NodeType::Render);
         if (!render_)
@@ -131,8 +126,7 @@ protected:
             GTEST_SKIP() << "vgem lacks DRM_CAP_SYNCOBJ_TIMELINE (the VM kernel's test patch is missing)";
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         device_.reset();
         render_.reset();
         LoopTest::TearDown();
@@ -145,7 +139,7 @@ protected:
 #define SLUICE_REQUIRE_SW_SYNC()                                                                   \
     do {                                                                                           \
         if (!::sluice::sync::test::SwSyncTimeline::available())                                    \
-            GTEST_SKIP() << ::sluice::sync::test::kSwSyncPath << " is missing (needs debugfs and "   \
+            GTEST_SKIP() << ::sluice::sync::test::kSwSyncPath << " is missing (needs debugfs and " \
                          << "CONFIG_SW_SYNC; run through tests/vm/run-in-vm)";                     \
     } while (0)
 

@@ -20,24 +20,18 @@ using namespace std::chrono_literals;
 using test::NodeType;
 using test::SwSyncTimeline;
 
-std::string method_name(const ::testing::TestParamInfo<TimelineWaitMethod>& info)
-{
+std::string method_name(const ::testing::TestParamInfo<TimelineWaitMethod> &info) {
     switch (info.param) {
-    case TimelineWaitMethod::Auto:
-        return "Auto";
-    case TimelineWaitMethod::Eventfd:
-        return "Eventfd";
-    case TimelineWaitMethod::Thread:
-        return "Thread";
+    case TimelineWaitMethod::Auto: return "Auto";
+    case TimelineWaitMethod::Eventfd: return "Eventfd";
+    case TimelineWaitMethod::Thread: return "Thread";
     }
     return "Unknown";
 }
 
-class TimelineWaiterTest : public test::TimelineTest,
-                           public ::testing::WithParamInterface<TimelineWaitMethod> {
+class TimelineWaiterTest : public test::TimelineTest, public ::testing::WithParamInterface<TimelineWaitMethod> {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         TimelineTest::SetUp();
         if (IsSkipped())
             return;
@@ -51,16 +45,14 @@ protected:
         timeline_.emplace(std::move(timeline).value());
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         timeline_.reset();
         waiter_.reset();
         TimelineTest::TearDown();
     }
 
     // Starts a wait that records its outcomes.
-    PendingWait start(std::uint64_t point, WaitFor what, std::vector<Result<void>>& outcomes)
-    {
+    PendingWait start(std::uint64_t point, WaitFor what, std::vector<Result<void>> &outcomes) {
         auto wait = waiter_->wait_timeline(*timeline_, point, what,
                                            [&outcomes](Result<void> r) { outcomes.push_back(std::move(r)); });
         EXPECT_TRUE(wait) << wait.error().message;
@@ -73,8 +65,7 @@ protected:
     std::optional<DrmSyncobjTimeline> timeline_;
 };
 
-TEST_P(TimelineWaiterTest, FiresOnceForAPointSignaledLater)
-{
+TEST_P(TimelineWaiterTest, FiresOnceForAPointSignaledLater) {
     std::vector<Result<void>> outcomes;
     PendingWait wait = start(3, WaitFor::Signaled, outcomes);
     dispatch_for(100ms);
@@ -87,8 +78,7 @@ TEST_P(TimelineWaiterTest, FiresOnceForAPointSignaledLater)
     EXPECT_FALSE(wait.pending());
 }
 
-TEST_P(TimelineWaiterTest, FiresForAnAlreadySignaledPoint)
-{
+TEST_P(TimelineWaiterTest, FiresForAnAlreadySignaledPoint) {
     ASSERT_TRUE(timeline_->signal(5));
     std::vector<Result<void>> outcomes;
     PendingWait wait = start(4, WaitFor::Signaled, outcomes);
@@ -99,8 +89,7 @@ TEST_P(TimelineWaiterTest, FiresForAnAlreadySignaledPoint)
     EXPECT_TRUE(outcomes[0].ok());
 }
 
-TEST_P(TimelineWaiterTest, AvailableFiresBeforeSignaled)
-{
+TEST_P(TimelineWaiterTest, AvailableFiresBeforeSignaled) {
     SLUICE_REQUIRE_SW_SYNC();
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw);
@@ -130,8 +119,7 @@ TEST_P(TimelineWaiterTest, AvailableFiresBeforeSignaled)
     EXPECT_TRUE(signaled[0].ok()) << signaled[0].error().message;
 }
 
-TEST_P(TimelineWaiterTest, AvailableFiresForASignaledPoint)
-{
+TEST_P(TimelineWaiterTest, AvailableFiresForASignaledPoint) {
     ASSERT_TRUE(timeline_->signal(1));
     std::vector<Result<void>> outcomes;
     PendingWait wait = start(1, WaitFor::Available, outcomes);
@@ -139,8 +127,7 @@ TEST_P(TimelineWaiterTest, AvailableFiresForASignaledPoint)
     EXPECT_TRUE(outcomes[0].ok());
 }
 
-TEST_P(TimelineWaiterTest, DestroyedMidWaitNeverFires)
-{
+TEST_P(TimelineWaiterTest, DestroyedMidWaitNeverFires) {
     std::vector<Result<void>> outcomes;
     {
         PendingWait wait = start(2, WaitFor::Signaled, outcomes);
@@ -155,8 +142,7 @@ TEST_P(TimelineWaiterTest, DestroyedMidWaitNeverFires)
     EXPECT_TRUE(outcomes.empty());
 }
 
-TEST_P(TimelineWaiterTest, DestroyedAfterAvailableBeforeSignaledNeverFires)
-{
+TEST_P(TimelineWaiterTest, DestroyedAfterAvailableBeforeSignaledNeverFires) {
     SLUICE_REQUIRE_SW_SYNC();
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw);
@@ -176,8 +162,7 @@ TEST_P(TimelineWaiterTest, DestroyedAfterAvailableBeforeSignaledNeverFires)
     EXPECT_TRUE(outcomes.empty());
 }
 
-TEST_P(TimelineWaiterTest, TheWaitDoesNotNeedTheTimelineObject)
-{
+TEST_P(TimelineWaiterTest, TheWaitDoesNotNeedTheTimelineObject) {
     auto fd = timeline_->export_fd();
     ASSERT_TRUE(fd);
     std::vector<Result<void>> outcomes;
@@ -193,8 +178,7 @@ TEST_P(TimelineWaiterTest, TheWaitDoesNotNeedTheTimelineObject)
     EXPECT_TRUE(outcomes[0].ok());
 }
 
-TEST_P(TimelineWaiterTest, TheCallersDrmFdClosedUnderAWaiter)
-{
+TEST_P(TimelineWaiterTest, TheCallersDrmFdClosedUnderAWaiter) {
     // The device keeps its own copy of the fd, so closing the one the
     // timeline came from changes nothing.
     UniqueFd raw = test::open_drm_node("vgem", NodeType::Render);
@@ -215,8 +199,7 @@ TEST_P(TimelineWaiterTest, TheCallersDrmFdClosedUnderAWaiter)
     EXPECT_TRUE(outcomes[0].ok());
 }
 
-TEST_P(TimelineWaiterTest, EverythingGoneUnderAWaiterIsStillSafe)
-{
+TEST_P(TimelineWaiterTest, EverythingGoneUnderAWaiterIsStillSafe) {
     UniqueFd raw = test::open_drm_node("vgem", NodeType::Render);
     ASSERT_TRUE(raw);
     std::optional<PendingWait> wait;
@@ -241,8 +224,7 @@ TEST_P(TimelineWaiterTest, EverythingGoneUnderAWaiterIsStillSafe)
     EXPECT_TRUE(outcomes.empty());
 }
 
-TEST_P(TimelineWaiterTest, TheDeviceFileGoneUnderAWaiterGivesErrorsNotCrashes)
-{
+TEST_P(TimelineWaiterTest, TheDeviceFileGoneUnderAWaiterGivesErrorsNotCrashes) {
     // Simulates the DRM file disappearing under the library (a bug elsewhere
     // closing the fd, a device going away): the number the device owns is
     // made to point at a memfd. Plain close() would invite a double close.
@@ -282,8 +264,7 @@ TEST_P(TimelineWaiterTest, TheDeviceFileGoneUnderAWaiterGivesErrorsNotCrashes)
     wait->cancel();
 }
 
-TEST_P(TimelineWaiterTest, ManyPointsFireInTheirOwnTime)
-{
+TEST_P(TimelineWaiterTest, ManyPointsFireInTheirOwnTime) {
     constexpr int kPoints = 12;
     std::vector<std::vector<Result<void>>> outcomes(kPoints);
     std::vector<PendingWait> waits;
@@ -298,8 +279,7 @@ TEST_P(TimelineWaiterTest, ManyPointsFireInTheirOwnTime)
     }
 }
 
-TEST_P(TimelineWaiterTest, UsesTheMethodAskedFor)
-{
+TEST_P(TimelineWaiterTest, UsesTheMethodAskedFor) {
     std::vector<Result<void>> outcomes;
     PendingWait wait = start(1, WaitFor::Signaled, outcomes);
     const auto support = device_->eventfd_support();
@@ -325,15 +305,13 @@ INSTANTIATE_TEST_SUITE_P(Methods, TimelineWaiterTest,
 
 class SyncFileWaiterTest : public test::LoopTest {
 protected:
-    void SetUp() override
-    {
+    void SetUp() override {
         LoopTest::SetUp();
         SLUICE_REQUIRE_SW_SYNC();
     }
 };
 
-TEST_F(SyncFileWaiterTest, FiresOnceWhenTheSwSyncFenceSignals)
-{
+TEST_F(SyncFileWaiterTest, FiresOnceWhenTheSwSyncFenceSignals) {
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw);
     auto fence = sw->create_fence(2);
@@ -354,8 +332,7 @@ TEST_F(SyncFileWaiterTest, FiresOnceWhenTheSwSyncFenceSignals)
     EXPECT_EQ(calls, 1);
 }
 
-TEST_F(SyncFileWaiterTest, DestroyedBeforeTheFenceSignalsNeverFires)
-{
+TEST_F(SyncFileWaiterTest, DestroyedBeforeTheFenceSignalsNeverFires) {
     auto sw = SwSyncTimeline::open();
     ASSERT_TRUE(sw);
     auto fence = sw->create_fence(1);
