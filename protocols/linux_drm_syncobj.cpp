@@ -1,5 +1,6 @@
 #include "protocols/linux_drm_syncobj.hpp"
 
+#include "common/resource.hpp"
 #include "linux-drm-syncobj-v1-protocol.h"
 
 namespace sluice::protocols {
@@ -158,9 +159,8 @@ LinuxDrmSyncobjManager::~LinuxDrmSyncobjManager() { wl_global_destroy(global_); 
 
 void LinuxDrmSyncobjManager::bind(wl_client *client, void *data, uint32_t version, uint32_t id) {
     auto *self = static_cast<LinuxDrmSyncobjManager *>(data);
-    wl_resource *resource = wl_resource_create(client, &wp_linux_drm_syncobj_manager_v1_interface, version, id);
+    wl_resource *resource = create_resource(client, &wp_linux_drm_syncobj_manager_v1_interface, version, id);
     if (resource == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     static const struct wp_linux_drm_syncobj_manager_v1_interface impl = {
@@ -182,10 +182,8 @@ void LinuxDrmSyncobjManager::handle_get_surface(wl_client *client, wl_resource *
                                "the wl_surface already has a wp_linux_drm_syncobj_surface_v1");
         return;
     }
-    wl_resource *extension =
-        wl_resource_create(client, &wp_linux_drm_syncobj_surface_v1_interface, wl_resource_get_version(resource), id);
+    wl_resource *extension = create_resource(client, &wp_linux_drm_syncobj_surface_v1_interface, resource, id);
     if (extension == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     auto *object = new SyncobjSurface(self->surfaces_, extension, surface);
@@ -205,10 +203,8 @@ void LinuxDrmSyncobjManager::handle_import_timeline(wl_client *client, wl_resour
                                "cannot import the timeline: %s", imported.error().message.c_str());
         return;
     }
-    wl_resource *timeline =
-        wl_resource_create(client, &wp_linux_drm_syncobj_timeline_v1_interface, wl_resource_get_version(resource), id);
+    wl_resource *timeline = create_resource(client, &wp_linux_drm_syncobj_timeline_v1_interface, resource, id);
     if (timeline == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     auto *object = new Timeline{std::make_shared<const sync::DrmSyncobjTimeline>(std::move(imported).value())};

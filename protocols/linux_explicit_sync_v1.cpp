@@ -1,5 +1,6 @@
 #include "protocols/linux_explicit_sync_v1.hpp"
 
+#include "common/resource.hpp"
 #include "linux-explicit-synchronization-unstable-v1-protocol.h"
 
 namespace sluice::protocols {
@@ -89,9 +90,8 @@ public:
                                    "a release was already requested in this commit cycle");
             return;
         }
-        wl_resource *resource = wl_resource_create(client, &zwp_linux_buffer_release_v1_interface, 1, id);
+        wl_resource *resource = create_resource(client, &zwp_linux_buffer_release_v1_interface, 1, id);
         if (resource == nullptr) {
-            wl_client_post_no_memory(client);
             return;
         }
         wl_resource_set_implementation(resource, nullptr, nullptr, nullptr);
@@ -154,9 +154,8 @@ LinuxExplicitSyncV1::~LinuxExplicitSyncV1() { wl_global_destroy(global_); }
 
 void LinuxExplicitSyncV1::bind(wl_client *client, void *data, uint32_t version, uint32_t id) {
     auto *self = static_cast<LinuxExplicitSyncV1 *>(data);
-    wl_resource *resource = wl_resource_create(client, &zwp_linux_explicit_synchronization_v1_interface, version, id);
+    wl_resource *resource = create_resource(client, &zwp_linux_explicit_synchronization_v1_interface, version, id);
     if (resource == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     static const struct zwp_linux_explicit_synchronization_v1_interface impl = {
@@ -177,10 +176,8 @@ void LinuxExplicitSyncV1::handle_get_synchronization(wl_client *client, wl_resou
                                "the wl_surface already has a zwp_linux_surface_synchronization_v1");
         return;
     }
-    wl_resource *extension = wl_resource_create(client, &zwp_linux_surface_synchronization_v1_interface,
-                                                wl_resource_get_version(resource), id);
+    wl_resource *extension = create_resource(client, &zwp_linux_surface_synchronization_v1_interface, resource, id);
     if (extension == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     static const struct zwp_linux_surface_synchronization_v1_interface impl = {

@@ -1,5 +1,6 @@
 #include "compositor/output/presentation.hpp"
 
+#include "common/resource.hpp"
 #include "common/surface_addon.hpp"
 
 #include "presentation-time-protocol.h"
@@ -98,9 +99,8 @@ Presentation::~Presentation() {
 }
 
 void Presentation::bind(wl_client *client, void *data, uint32_t version, uint32_t id) {
-    wl_resource *resource = wl_resource_create(client, &wp_presentation_interface, version, id);
+    wl_resource *resource = create_resource(client, &wp_presentation_interface, version, id);
     if (resource == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     static const struct wp_presentation_interface impl = {
@@ -115,10 +115,8 @@ void Presentation::handle_feedback(wl_client *client, wl_resource *resource, wl_
                                    uint32_t id) {
     auto *self = static_cast<Presentation *>(wl_resource_get_user_data(resource));
     wlr_surface *surface = wlr_surface_from_resource(surface_resource);
-    wl_resource *feedback =
-        wl_resource_create(client, &wp_presentation_feedback_interface, wl_resource_get_version(resource), id);
+    wl_resource *feedback = create_resource(client, &wp_presentation_feedback_interface, resource, id);
     if (feedback == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     // Whatever list holds it, a feedback leaves it when it dies.

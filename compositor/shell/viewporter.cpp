@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "common/resource.hpp"
 #include "common/listener.hpp"
 #include "common/surface_addon.hpp"
 #include "viewporter-protocol.h"
@@ -177,10 +178,8 @@ void handle_get_viewport(wl_client *client, wl_resource *resource, uint32_t id, 
                                "wp_viewporter.get_viewport: this wl_surface already has a viewport");
         return;
     }
-    wl_resource *viewport_resource =
-        wl_resource_create(client, &wp_viewport_interface, wl_resource_get_version(resource), id);
+    wl_resource *viewport_resource = create_resource(client, &wp_viewport_interface, resource, id);
     if (viewport_resource == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     auto *viewport = new Viewport(viewport_resource, surface);
@@ -205,9 +204,8 @@ Viewporter::~Viewporter() {
 }
 
 void Viewporter::bind(wl_client *client, void *data, uint32_t version, uint32_t id) {
-    wl_resource *resource = wl_resource_create(client, &wp_viewporter_interface, static_cast<int>(version), id);
+    wl_resource *resource = create_resource(client, &wp_viewporter_interface, static_cast<int>(version), id);
     if (resource == nullptr) {
-        wl_client_post_no_memory(client);
         return;
     }
     wl_resource_set_implementation(resource, &kViewporterImpl, data, nullptr);
