@@ -47,6 +47,14 @@ private:
     std::uint32_t handle_;
 };
 
+// A point moves between a timeline and a binary syncobj made for the
+// purpose; a moved-from timeline has nothing to move.
+Result<TemporarySyncobj> transfer_partner(std::uint32_t timeline_handle, BorrowedFd device) {
+    if (timeline_handle == 0)
+        return moved_from_error("DRM_IOCTL_SYNCOBJ_TRANSFER");
+    return TemporarySyncobj::create(device);
+}
+
 std::int64_t absolute_deadline(std::chrono::nanoseconds timeout) {
     // 0 is the kernel's "just poll".
     if (timeout.count() <= 0)
@@ -212,12 +220,10 @@ Result<std::optional<std::size_t>> DrmSyncobjTimeline::wait_any(std::span<const 
 }
 
 Result<SyncFile> DrmSyncobjTimeline::export_sync_file(std::uint64_t point) const {
-    if (handle_ == 0)
-        return moved_from_error("DRM_IOCTL_SYNCOBJ_TRANSFER");
-    const int fd = device_->fd().get();
-    auto binary = TemporarySyncobj::create(device_->fd());
+    auto binary = transfer_partner(handle_, device_->fd());
     if (!binary)
         return std::move(binary).error();
+    const int fd = device_->fd().get();
     if (drmSyncobjTransfer(fd, binary->handle(), 0, handle_, point, 0) != 0) {
         const int err = errno;
         if (err == EINVAL)
@@ -232,12 +238,10 @@ Result<SyncFile> DrmSyncobjTimeline::export_sync_file(std::uint64_t point) const
 }
 
 Result<void> DrmSyncobjTimeline::import_sync_file(std::uint64_t point, const SyncFile &fence) const {
-    if (handle_ == 0)
-        return moved_from_error("DRM_IOCTL_SYNCOBJ_TRANSFER");
-    const int fd = device_->fd().get();
-    auto binary = TemporarySyncobj::create(device_->fd());
+    auto binary = transfer_partner(handle_, device_->fd());
     if (!binary)
         return std::move(binary).error();
+    const int fd = device_->fd().get();
     if (drmSyncobjImportSyncFile(fd, binary->handle(), fence.fd().get()) != 0)
         return drm_error("DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE(IMPORT_SYNC_FILE)");
     if (drmSyncobjTransfer(fd, handle_, point, binary->handle(), 0, 0) != 0)
