@@ -9,12 +9,11 @@
 #include <string>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 
 namespace sluice::test {
 namespace {
 
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
 constexpr uint32_t parent_color = 0xffb0b0b0;
 constexpr uint32_t popup_color = 0xffe03070;
 

@@ -6,16 +6,12 @@
 #include <linux/input-event-codes.h>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 #include "frame.hpp"
 #include "input.hpp"
 
 namespace sluice::test {
 namespace {
-
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
-constexpr uint32_t red = 0xffd02020;
-constexpr uint32_t green = 0xff20c040;
 
 class WindowManagement : public SluiceTest {
 protected:
