@@ -5,6 +5,7 @@
 // The parent is a 200x200 toplevel, centred at (220,140) on the 640x480
 // output; in its coordinates the output spans x -220..420, y -140..340.
 #include <chrono>
+#include <memory>
 #include <ostream>
 #include <string>
 
@@ -147,24 +148,54 @@ INSTANTIATE_TEST_SUITE_P(
                   {-80, -5, 500, 40}}),
     [](const ::testing::TestParamInfo<PopupCase> &info) { return std::string(info.param.name); });
 
-class PopupOfDecoratedParent : public SluiceTest {};
+// The parent draws a 10 px invisible margin (a client-side shadow) and
+// declares the inner 200x200 as its window geometry.
+class PopupOfDecoratedParent : public SluiceTest {
+protected:
+    void SetUp() override {
+        SluiceTest::SetUp();
+        if (HasFatalFailure())
+            return;
+        c = connect();
+        parent_buffer = std::make_unique<ShmBuffer>(c->shm(), 220, 220);
+        parent_buffer->fill(0x00000000);
+        parent_buffer->fill_rect({10, 10, 200, 200}, parent_color);
+        parent = std::make_unique<Toplevel>(*c);
+        ASSERT_TRUE(parent->wait_for_configure()) << c->describe_error();
+        parent->set_window_geometry({10, 10, 200, 200});
+        parent->commit_buffer(*parent_buffer);
+        ASSERT_TRUE(c->roundtrip()) << c->describe_error();
+    }
+
+    void TearDown() override {
+        parent.reset();
+        parent_buffer.reset();
+        c.reset();
+        SluiceTest::TearDown();
+    }
+
+    // Expects the popup's pixels to cover exactly `expected`; returns the
+    // last capture.
+    Image expect_popup_at(const Rect &expected) {
+        const auto shot = capture_until(
+            *c, c->output().proxy.get(),
+            [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); },
+            default_timeout);
+        EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(expected))
+            << keep_image(shot.last, "screen");
+        return shot.last;
+    }
+
+    std::unique_ptr<Client> c;
+    std::unique_ptr<ShmBuffer> parent_buffer;
+    std::unique_ptr<Toplevel> parent;
+    const Rect window = centered(out_w, out_h, 200, 200);
+};
 
 TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry) {
-    // The parent draws a 10 px invisible margin (a client-side shadow) and
-    // declares the inner 200x200 as its window geometry. Popup positions
-    // are relative to that geometry, not to the buffer's corner.
-    auto c = connect();
-    ShmBuffer parent_buffer(c->shm(), 220, 220);
-    parent_buffer.fill(0x00000000);
-    parent_buffer.fill_rect({10, 10, 200, 200}, parent_color);
-    Toplevel parent(*c);
-    ASSERT_TRUE(parent.wait_for_configure()) << c->describe_error();
-    parent.set_window_geometry({10, 10, 200, 200});
-    parent.commit_buffer(parent_buffer);
-    ASSERT_TRUE(c->roundtrip()) << c->describe_error();
-    const Rect window = centered(out_w, out_h, 200, 200);
-
-    Popup popup(*c, parent.xdg(),
+    // Popup positions are relative to the window geometry, not to the
+    // buffer's corner.
+    Popup popup(*c, parent->xdg(),
                 rules(50, 40, {20, 30, 40, 20}, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT,
                       0, 5, 7));
     ShmBuffer popup_buffer(c->shm(), 50, 40);
@@ -173,29 +204,14 @@ TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry) {
     EXPECT_EQ(popup.geometry(), (Rect{65, 57, 50, 40}));
 
     const Rect expected = {window.x + 65, window.y + 57, 50, 40};
-    const auto shot = capture_until(
-        *c, c->output().proxy.get(),
-        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); },
-        default_timeout);
-    EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(expected)) << keep_image(shot.last, "screen");
-    EXPECT_EQ(shot.last.bounding_box(parent_color), std::optional<Rect>(window)) << keep_image(shot.last, "screen");
+    const Image shot = expect_popup_at(expected);
+    EXPECT_EQ(shot.bounding_box(parent_color), std::optional<Rect>(window)) << keep_image(shot, "screen");
 }
 
 TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin) {
-    // Same parent; a popup sliding against the right output edge must end
-    // flush with the edge, whatever margin the parent's buffer has.
-    auto c = connect();
-    ShmBuffer parent_buffer(c->shm(), 220, 220);
-    parent_buffer.fill(0x00000000);
-    parent_buffer.fill_rect({10, 10, 200, 200}, parent_color);
-    Toplevel parent(*c);
-    ASSERT_TRUE(parent.wait_for_configure()) << c->describe_error();
-    parent.set_window_geometry({10, 10, 200, 200});
-    parent.commit_buffer(parent_buffer);
-    ASSERT_TRUE(c->roundtrip()) << c->describe_error();
-    const Rect window = centered(out_w, out_h, 200, 200);
-
-    Popup popup(*c, parent.xdg(),
+    // A popup sliding against the right output edge must end flush with
+    // the edge, whatever margin the parent's buffer has.
+    Popup popup(*c, parent->xdg(),
                 rules(300, 40, {190, 10, 10, 10}, XDG_POSITIONER_ANCHOR_TOP_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT,
                       XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X));
     ShmBuffer popup_buffer(c->shm(), 300, 40);
@@ -203,12 +219,7 @@ TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin) {
     ASSERT_TRUE(popup.map(popup_buffer)) << c->describe_error();
     EXPECT_EQ(popup.geometry(), (Rect{120, 10, 300, 40}));
 
-    const Rect expected = {out_w - 300, window.y + 10, 300, 40};
-    const auto shot = capture_until(
-        *c, c->output().proxy.get(),
-        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); },
-        default_timeout);
-    EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(expected)) << keep_image(shot.last, "screen");
+    expect_popup_at({out_w - 300, window.y + 10, 300, 40});
 }
 
 class PopupLifetime : public SluiceTest {};
