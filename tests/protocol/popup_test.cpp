@@ -26,19 +26,45 @@ struct PopupCase {
 
 std::ostream &operator<<(std::ostream &os, const PopupCase &c) { return os << c.name; }
 
-class Popups : public SluiceTest, public ::testing::WithParamInterface<PopupCase> {};
+// One client and the parent of its popups: a plain 200x200 toplevel, unless
+// a fixture maps another.
+class PopupTest : public SluiceTest {
+protected:
+    void SetUp() override {
+        SluiceTest::SetUp();
+        if (HasFatalFailure())
+            return;
+        c = connect();
+        map_parent();
+    }
+
+    virtual void map_parent() {
+        parent_buffer = std::make_unique<ShmBuffer>(c->shm(), 200, 200);
+        parent_buffer->fill(parent_color);
+        parent = std::make_unique<Toplevel>(*c);
+        ASSERT_TRUE(parent->map(*parent_buffer)) << c->describe_error();
+    }
+
+    void TearDown() override {
+        parent.reset();
+        parent_buffer.reset();
+        c.reset();
+        SluiceTest::TearDown();
+    }
+
+    std::unique_ptr<Client> c;
+    std::unique_ptr<ShmBuffer> parent_buffer;
+    std::unique_ptr<Toplevel> parent;
+    const Rect parent_rect = centered(out_w, out_h, 200, 200);
+};
+
+class Popups : public PopupTest, public ::testing::WithParamInterface<PopupCase> {};
 
 TEST_P(Popups, PlacedPerPositioner) {
     const PopupCase &tc = GetParam();
-    auto c = connect();
-    ShmBuffer parent_buffer(c->shm(), 200, 200);
-    parent_buffer.fill(parent_color);
-    Toplevel parent(*c);
-    ASSERT_TRUE(parent.map(parent_buffer)) << c->describe_error();
-    const Rect parent_rect = centered(out_w, out_h, 200, 200);
     ASSERT_EQ(parent_rect, (Rect{220, 140, 200, 200}));
 
-    Popup popup(*c, parent.xdg(), tc.rules);
+    Popup popup(*c, parent->xdg(), tc.rules);
     ASSERT_TRUE(popup.wait_for_configure()) << c->describe_error();
     EXPECT_EQ(popup.geometry(), tc.expected) << "xdg_popup.configure";
     EXPECT_FALSE(popup.dismissed());
@@ -150,13 +176,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The parent draws a 10 px invisible margin (a client-side shadow) and
 // declares the inner 200x200 as its window geometry.
-class PopupOfDecoratedParent : public SluiceTest {
+class PopupOfDecoratedParent : public PopupTest {
 protected:
-    void SetUp() override {
-        SluiceTest::SetUp();
-        if (HasFatalFailure())
-            return;
-        c = connect();
+    void map_parent() override {
         parent_buffer = std::make_unique<ShmBuffer>(c->shm(), 220, 220);
         parent_buffer->fill(0x00000000);
         parent_buffer->fill_rect({10, 10, 200, 200}, parent_color);
@@ -165,13 +187,6 @@ protected:
         parent->set_window_geometry({10, 10, 200, 200});
         parent->commit_buffer(*parent_buffer);
         ASSERT_TRUE(c->roundtrip()) << c->describe_error();
-    }
-
-    void TearDown() override {
-        parent.reset();
-        parent_buffer.reset();
-        c.reset();
-        SluiceTest::TearDown();
     }
 
     // Expects the popup's pixels to cover exactly `expected`; returns the
@@ -185,11 +200,6 @@ protected:
             << keep_image(shot.last, "screen");
         return shot.last;
     }
-
-    std::unique_ptr<Client> c;
-    std::unique_ptr<ShmBuffer> parent_buffer;
-    std::unique_ptr<Toplevel> parent;
-    const Rect window = centered(out_w, out_h, 200, 200);
 };
 
 TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry) {
@@ -203,9 +213,9 @@ TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry) {
     ASSERT_TRUE(popup.map(popup_buffer)) << c->describe_error();
     EXPECT_EQ(popup.geometry(), (Rect{65, 57, 50, 40}));
 
-    const Rect expected = {window.x + 65, window.y + 57, 50, 40};
+    const Rect expected = {parent_rect.x + 65, parent_rect.y + 57, 50, 40};
     const Image shot = expect_popup_at(expected);
-    EXPECT_EQ(shot.bounding_box(parent_color), std::optional<Rect>(window)) << keep_image(shot, "screen");
+    EXPECT_EQ(shot.bounding_box(parent_color), std::optional<Rect>(parent_rect)) << keep_image(shot, "screen");
 }
 
 TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin) {
@@ -219,21 +229,15 @@ TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin) {
     ASSERT_TRUE(popup.map(popup_buffer)) << c->describe_error();
     EXPECT_EQ(popup.geometry(), (Rect{120, 10, 300, 40}));
 
-    expect_popup_at({out_w - 300, window.y + 10, 300, 40});
+    expect_popup_at({out_w - 300, parent_rect.y + 10, 300, 40});
 }
 
-class PopupLifetime : public SluiceTest {};
+class PopupLifetime : public PopupTest {};
 
 TEST_F(PopupLifetime, DestroyedPopupLeavesParentWhole) {
-    auto c = connect();
-    ShmBuffer parent_buffer(c->shm(), 200, 200);
-    parent_buffer.fill(parent_color);
-    Toplevel parent(*c);
-    ASSERT_TRUE(parent.map(parent_buffer)) << c->describe_error();
-    const Rect parent_rect = centered(out_w, out_h, 200, 200);
     {
         Popup popup(
-            *c, parent.xdg(),
+            *c, parent->xdg(),
             rules(50, 40, {20, 30, 40, 20}, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT));
         ShmBuffer popup_buffer(c->shm(), 50, 40);
         popup_buffer.fill(popup_color);
