@@ -115,6 +115,17 @@ protected:
         expect_bystander_unharmed(false);
     }
 
+    // Gives a fresh surface a synchronization in `sync`, then destroys the
+    // surface alone, which is no error: the synchronization outlives it.
+    static void outlive_the_surface(Client &c, const ExplicitSyncManager &manager,
+                                    Proxy<zwp_linux_surface_synchronization_v1> &sync) {
+        auto window = std::make_unique<Toplevel>(c);
+        sync = manager.get_synchronization(window->surface());
+        ASSERT_TRUE(c.roundtrip()) << c.describe_error();
+        window.reset(); // the wl_surface goes; its synchronization stays
+        ASSERT_TRUE(c.roundtrip()) << "destroying the surface alone must not be an error: " << c.describe_error();
+    }
+
     // A toplevel whose first configure was acked, so that it may take a
     // buffer.
     static std::unique_ptr<Toplevel> configured_toplevel(Client &c) {
@@ -260,11 +271,8 @@ TEST_F(ExplicitSyncErrors, AReleasePerCommitCycleIsNoError) {
 TEST_F(ExplicitSyncErrors, NoSurfaceOnSetAcquireFence) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
-    auto window = std::make_unique<Toplevel>(*bad);
-    auto sync = manager.get_synchronization(window->surface());
-    ASSERT_TRUE(bad->roundtrip()) << bad->describe_error();
-    window.reset(); // the wl_surface goes; its synchronization stays
-    ASSERT_TRUE(bad->roundtrip()) << "destroying the surface alone must not be an error: " << bad->describe_error();
+    Proxy<zwp_linux_surface_synchronization_v1> sync;
+    ASSERT_NO_FATAL_FAILURE(outlive_the_surface(*bad, manager, sync));
     // The host has no fence to send. The XML gives no order between
     // no_surface and invalid_fence; sluice checks the surface first, as
     // nothing sent to a dead surface's object can be valid.
@@ -278,11 +286,8 @@ TEST_F(ExplicitSyncErrors, NoSurfaceOnSetAcquireFence) {
 TEST_F(ExplicitSyncErrors, NoSurfaceOnGetRelease) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
-    auto window = std::make_unique<Toplevel>(*bad);
-    auto sync = manager.get_synchronization(window->surface());
-    ASSERT_TRUE(bad->roundtrip()) << bad->describe_error();
-    window.reset();
-    ASSERT_TRUE(bad->roundtrip()) << "destroying the surface alone must not be an error: " << bad->describe_error();
+    Proxy<zwp_linux_surface_synchronization_v1> sync;
+    ASSERT_NO_FATAL_FAILURE(outlive_the_surface(*bad, manager, sync));
     BufferReleaseListener release(sync.get());
     bad->flush();
     expect_error(*bad, sync.get(), surface_interface, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_NO_SURFACE);
@@ -292,11 +297,8 @@ TEST_F(ExplicitSyncErrors, NoSurfaceOnGetRelease) {
 TEST_F(ExplicitSyncErrors, DestroyingTheSynchronizationAfterItsSurfaceIsNoError) {
     auto c = connect();
     ExplicitSyncManager manager(*c);
-    auto window = std::make_unique<Toplevel>(*c);
-    auto sync = manager.get_synchronization(window->surface());
-    ASSERT_TRUE(c->roundtrip()) << c->describe_error();
-    window.reset();
-    ASSERT_TRUE(c->roundtrip()) << c->describe_error();
+    Proxy<zwp_linux_surface_synchronization_v1> sync;
+    ASSERT_NO_FATAL_FAILURE(outlive_the_surface(*c, manager, sync));
     sync.reset();
     expect_healthy(*c);
 }
