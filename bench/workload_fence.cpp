@@ -81,14 +81,11 @@ Json measure(Connection &connection, Window &window, int samples, double max_wai
 } // namespace
 
 int run_fence_to_screen(const Options &options, Json &record) {
-    std::string error;
-    auto connection = Connection::open(options.socket, error);
+    auto connection = open_described(options.socket, record);
     if (!connection) {
-        record.set("error", error);
         return 1;
     }
-    record.set("output", output_json(*connection));
-    record.set("globals", globals_json(*connection));
+    std::string error;
     record.set("drm_syncobj", drm_syncobj_json(*connection));
     const int samples = options.samples > 0 ? options.samples : (options.quick ? 5 : 20);
     const double max_wait_s = options.duration_s.value_or(1.0);

@@ -26,6 +26,18 @@ Json globals_json(const Connection &connection) {
     return out;
 }
 
+std::unique_ptr<Connection> open_described(const std::string &socket, Json &record) {
+    std::string error;
+    auto connection = Connection::open(socket, error);
+    if (!connection) {
+        record.set("error", error);
+        return nullptr;
+    }
+    record.set("output", output_json(*connection));
+    record.set("globals", globals_json(*connection));
+    return connection;
+}
+
 int64_t nominal_refresh_ns(const Connection &connection) {
     int32_t mhz = connection.output_mode().refresh_mhz;
     return mhz > 0 ? int64_t(1e12 / double(mhz)) : 16'666'667;
@@ -104,14 +116,11 @@ uint64_t count_output_frames(std::span<Window *const> windows, int64_t from, int
 }
 
 int run_pacing(const Options &options, Json &record) {
-    std::string error;
-    auto connection = Connection::open(options.socket, error);
+    auto connection = open_described(options.socket, record);
     if (!connection) {
-        record.set("error", error);
         return 1;
     }
-    record.set("output", output_json(*connection));
-    record.set("globals", globals_json(*connection));
+    std::string error;
 
     const double duration_s = options.duration_s.value_or(options.quick ? 1.5 : 5.0);
     const double warmup_s = options.warmup_s.value_or(options.quick ? 0.5 : 1.0);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -25,6 +26,9 @@ int run_fence_to_screen(const Options &options, Json &record);
 Json output_json(const Connection &connection);
 // Which optional globals the compositor offers, by the names the records use.
 Json globals_json(const Connection &connection);
+// Connects to `socket` and records the output and the globals in `record`;
+// on failure records the error there and returns null.
+std::unique_ptr<Connection> open_described(const std::string &socket, Json &record);
 // The refresh period the compositor announced, or 60 Hz when it did not.
 int64_t nominal_refresh_ns(const Connection &connection);
 

@@ -23,25 +23,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "fixture.hpp"
-#include "frame.hpp"
+#include "bystander.hpp"
 #include "process_probe.hpp"
 #include "sync_protocols.hpp"
 
 namespace sluice::test {
 namespace {
 
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
 constexpr int32_t win_w = 160;
 constexpr int32_t win_h = 120;
-constexpr uint32_t bystander_color = 0xff30a0d0;
 constexpr uint32_t offender_color = 0xffd04010;
 
 constexpr std::string_view manager_interface = "zwp_linux_explicit_synchronization_v1";
 constexpr std::string_view surface_interface = "zwp_linux_surface_synchronization_v1";
-
-uint32_t id_of(void *proxy) { return wl_proxy_get_id(static_cast<wl_proxy *>(proxy)); }
 
 // fds that are anything but a sync_file.
 enum class NotAFence { eventfd, memfd, pipe };
@@ -82,47 +76,35 @@ FakeFence make_fake_fence(NotAFence kind) {
     return fake;
 }
 
-class ExplicitSyncErrors : public SluiceTest {
+class ExplicitSyncErrors : public BystanderTest {
 protected:
     void SetUp() override {
-        SluiceTest::SetUp();
+        BystanderTest::SetUp();
         if (HasFatalFailure())
             return;
-        bystander_ = connect();
-        Client &c = *bystander_;
-        ASSERT_TRUE(ExplicitSyncManager::offered(c)) << "sluice offers no zwp_linux_explicit_synchronization_v1";
-        buffer_ = std::make_unique<ShmBuffer>(c.shm(), win_w, win_h);
-        buffer_->fill(bystander_color);
-        window_ = std::make_unique<Toplevel>(c);
-        ASSERT_TRUE(window_->map(*buffer_)) << c.describe_error();
-        rect_ = centered(out_w, out_h, win_w, win_h);
+        start_bystander(win_w, win_h);
+        if (HasFatalFailure())
+            return;
+        ASSERT_TRUE(ExplicitSyncManager::offered(bystander()))
+            << "sluice offers no zwp_linux_explicit_synchronization_v1";
         baseline_ = stable_fds();
     }
 
     void TearDown() override {
         // The offender lived in the test body and is gone: so must be every
         // fd it made sluice take.
-        if (bystander_ && !baseline_.empty()) {
+        if (has_bystander() && !baseline_.empty()) {
             const auto after = fds_back_to_baseline();
             EXPECT_FALSE(has_extra(after))
                 << "sluice kept fds after the offending client left: " << describe_fd_change(baseline_, after);
         }
-        // Newest first: window and buffer go while their connection lives.
-        window_.reset();
-        buffer_.reset();
-        bystander_.reset();
-        SluiceTest::TearDown();
+        BystanderTest::TearDown();
     }
 
     // The offender got exactly this error on this object; the bystander is
     // unharmed.
     void expect_error(Client &offender, void *object, std::string_view interface, uint32_t code) {
-        ASSERT_TRUE(offender.wait_for_error()) << "no protocol error; connection " << offender.describe_error();
-        const auto error = offender.protocol_error();
-        ASSERT_TRUE(error.has_value()) << "the connection failed without a protocol error: "
-                                       << offender.describe_error();
-        EXPECT_EQ(*error, (ProtocolError{std::string(interface), id_of(object), code}));
-        expect_bystander_unharmed();
+        expect_error_alone(offender, ProtocolError{std::string(interface), id_of(object), code});
     }
 
     // For the requests that must not be errors. The client's window may
@@ -133,28 +115,15 @@ protected:
         expect_bystander_unharmed(false);
     }
 
-    // Still frame callbacks for new content, and still its pixels on screen.
-    void expect_bystander_unharmed(bool check_pixels = true) {
-        Client &c = *bystander_;
-        ASSERT_EQ(c.error(), 0) << "the bystander lost its connection: " << c.describe_error();
-        // Fresh buffers, kept to the end, so none is redrawn or destroyed
-        // while sluice may still read it.
-        std::vector<std::unique_ptr<ShmBuffer>> frames;
-        for (int i = 0; i < 3; ++i) {
-            FrameCallback cb(window_->surface());
-            frames.push_back(std::make_unique<ShmBuffer>(c.shm(), win_w, win_h));
-            frames.back()->fill(bystander_color);
-            window_->commit_buffer(*frames.back());
-            ASSERT_TRUE(c.dispatch_until([&] { return cb.done(); }))
-                << "bystander frame callback " << i << " never came (" << c.describe_error() << ")";
-        }
-        if (!check_pixels)
-            return;
-        const auto shot = capture_until(
-            c, c.output().proxy.get(), [&](const Image &img) { return img.all(rect_, bystander_color); },
-            default_timeout);
-        EXPECT_TRUE(shot.matched) << "bystander's window: " << shot.last.mismatch(rect_, bystander_color) << "; "
-                                  << keep_image(shot.last, "bystander");
+    // Gives a fresh surface a synchronization in `sync`, then destroys the
+    // surface alone, which is no error: the synchronization outlives it.
+    static void outlive_the_surface(Client &c, const ExplicitSyncManager &manager,
+                                    Proxy<zwp_linux_surface_synchronization_v1> &sync) {
+        auto window = std::make_unique<Toplevel>(c);
+        sync = manager.get_synchronization(window->surface());
+        ASSERT_TRUE(c.roundtrip()) << c.describe_error();
+        window.reset(); // the wl_surface goes; its synchronization stays
+        ASSERT_TRUE(c.roundtrip()) << "destroying the surface alone must not be an error: " << c.describe_error();
     }
 
     // A toplevel whose first configure was acked, so that it may take a
@@ -178,12 +147,12 @@ protected:
 
     // sluice's fds once they stop changing (it may open some lazily).
     std::map<int, std::string> stable_fds() {
-        EXPECT_TRUE(bystander_->roundtrip()) << bystander_->describe_error();
+        EXPECT_TRUE(bystander().roundtrip()) << bystander().describe_error();
         auto last = sluice_fds();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
         for (;;) {
             std::this_thread::sleep_for(std::chrono::milliseconds{100});
-            EXPECT_TRUE(bystander_->roundtrip()) << bystander_->describe_error();
+            EXPECT_TRUE(bystander().roundtrip()) << bystander().describe_error();
             auto now = sluice_fds();
             if (now == last || std::chrono::steady_clock::now() > deadline)
                 return now;
@@ -195,7 +164,7 @@ protected:
     std::map<int, std::string> fds_back_to_baseline() {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
         for (;;) {
-            EXPECT_TRUE(bystander_->roundtrip()) << bystander_->describe_error();
+            EXPECT_TRUE(bystander().roundtrip()) << bystander().describe_error();
             auto now = sluice_fds();
             if (!has_extra(now) || std::chrono::steady_clock::now() > deadline)
                 return now;
@@ -203,10 +172,6 @@ protected:
         }
     }
 
-    std::unique_ptr<Client> bystander_;
-    std::unique_ptr<ShmBuffer> buffer_;
-    std::unique_ptr<Toplevel> window_;
-    Rect rect_;
     std::map<int, std::string> baseline_;
 };
 
@@ -306,11 +271,8 @@ TEST_F(ExplicitSyncErrors, AReleasePerCommitCycleIsNoError) {
 TEST_F(ExplicitSyncErrors, NoSurfaceOnSetAcquireFence) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
-    auto window = std::make_unique<Toplevel>(*bad);
-    auto sync = manager.get_synchronization(window->surface());
-    ASSERT_TRUE(bad->roundtrip()) << bad->describe_error();
-    window.reset(); // the wl_surface goes; its synchronization stays
-    ASSERT_TRUE(bad->roundtrip()) << "destroying the surface alone must not be an error: " << bad->describe_error();
+    Proxy<zwp_linux_surface_synchronization_v1> sync;
+    ASSERT_NO_FATAL_FAILURE(outlive_the_surface(*bad, manager, sync));
     // The host has no fence to send. The XML gives no order between
     // no_surface and invalid_fence; sluice checks the surface first, as
     // nothing sent to a dead surface's object can be valid.
@@ -324,11 +286,8 @@ TEST_F(ExplicitSyncErrors, NoSurfaceOnSetAcquireFence) {
 TEST_F(ExplicitSyncErrors, NoSurfaceOnGetRelease) {
     auto bad = connect();
     ExplicitSyncManager manager(*bad);
-    auto window = std::make_unique<Toplevel>(*bad);
-    auto sync = manager.get_synchronization(window->surface());
-    ASSERT_TRUE(bad->roundtrip()) << bad->describe_error();
-    window.reset();
-    ASSERT_TRUE(bad->roundtrip()) << "destroying the surface alone must not be an error: " << bad->describe_error();
+    Proxy<zwp_linux_surface_synchronization_v1> sync;
+    ASSERT_NO_FATAL_FAILURE(outlive_the_surface(*bad, manager, sync));
     BufferReleaseListener release(sync.get());
     bad->flush();
     expect_error(*bad, sync.get(), surface_interface, ZWP_LINUX_SURFACE_SYNCHRONIZATION_V1_ERROR_NO_SURFACE);
@@ -338,11 +297,8 @@ TEST_F(ExplicitSyncErrors, NoSurfaceOnGetRelease) {
 TEST_F(ExplicitSyncErrors, DestroyingTheSynchronizationAfterItsSurfaceIsNoError) {
     auto c = connect();
     ExplicitSyncManager manager(*c);
-    auto window = std::make_unique<Toplevel>(*c);
-    auto sync = manager.get_synchronization(window->surface());
-    ASSERT_TRUE(c->roundtrip()) << c->describe_error();
-    window.reset();
-    ASSERT_TRUE(c->roundtrip()) << c->describe_error();
+    Proxy<zwp_linux_surface_synchronization_v1> sync;
+    ASSERT_NO_FATAL_FAILURE(outlive_the_surface(*c, manager, sync));
     sync.reset();
     expect_healthy(*c);
 }

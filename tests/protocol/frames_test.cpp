@@ -10,13 +10,11 @@
 #include <time.h>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 #include "frame.hpp"
 
 namespace sluice::test {
 namespace {
-
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
 
 uint64_t now_ns(clockid_t clock) {
     timespec ts{};

@@ -7,16 +7,11 @@
 #include <utility>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 #include "frame.hpp"
 
 namespace sluice::test {
 namespace {
-
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
-constexpr uint32_t red = 0xffd02020;
-constexpr uint32_t green = 0xff20c040;
-constexpr uint32_t blue = 0xff2040e0;
 
 // Waits until the screen shows `argb` exactly over `where` (and nowhere
 // else), returning the last capture for the assertions that follow.

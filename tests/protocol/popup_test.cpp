@@ -5,16 +5,16 @@
 // The parent is a 200x200 toplevel, centred at (220,140) on the 640x480
 // output; in its coordinates the output spans x -220..420, y -140..340.
 #include <chrono>
+#include <memory>
 #include <ostream>
 #include <string>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 
 namespace sluice::test {
 namespace {
 
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
 constexpr uint32_t parent_color = 0xffb0b0b0;
 constexpr uint32_t popup_color = 0xffe03070;
 
@@ -26,19 +26,45 @@ struct PopupCase {
 
 std::ostream &operator<<(std::ostream &os, const PopupCase &c) { return os << c.name; }
 
-class Popups : public SluiceTest, public ::testing::WithParamInterface<PopupCase> {};
+// One client and the parent of its popups: a plain 200x200 toplevel, unless
+// a fixture maps another.
+class PopupTest : public SluiceTest {
+protected:
+    void SetUp() override {
+        SluiceTest::SetUp();
+        if (HasFatalFailure())
+            return;
+        c = connect();
+        map_parent();
+    }
+
+    virtual void map_parent() {
+        parent_buffer = std::make_unique<ShmBuffer>(c->shm(), 200, 200);
+        parent_buffer->fill(parent_color);
+        parent = std::make_unique<Toplevel>(*c);
+        ASSERT_TRUE(parent->map(*parent_buffer)) << c->describe_error();
+    }
+
+    void TearDown() override {
+        parent.reset();
+        parent_buffer.reset();
+        c.reset();
+        SluiceTest::TearDown();
+    }
+
+    std::unique_ptr<Client> c;
+    std::unique_ptr<ShmBuffer> parent_buffer;
+    std::unique_ptr<Toplevel> parent;
+    const Rect parent_rect = centered(out_w, out_h, 200, 200);
+};
+
+class Popups : public PopupTest, public ::testing::WithParamInterface<PopupCase> {};
 
 TEST_P(Popups, PlacedPerPositioner) {
     const PopupCase &tc = GetParam();
-    auto c = connect();
-    ShmBuffer parent_buffer(c->shm(), 200, 200);
-    parent_buffer.fill(parent_color);
-    Toplevel parent(*c);
-    ASSERT_TRUE(parent.map(parent_buffer)) << c->describe_error();
-    const Rect parent_rect = centered(out_w, out_h, 200, 200);
     ASSERT_EQ(parent_rect, (Rect{220, 140, 200, 200}));
 
-    Popup popup(*c, parent.xdg(), tc.rules);
+    Popup popup(*c, parent->xdg(), tc.rules);
     ASSERT_TRUE(popup.wait_for_configure()) << c->describe_error();
     EXPECT_EQ(popup.geometry(), tc.expected) << "xdg_popup.configure";
     EXPECT_FALSE(popup.dismissed());
@@ -148,24 +174,38 @@ INSTANTIATE_TEST_SUITE_P(
                   {-80, -5, 500, 40}}),
     [](const ::testing::TestParamInfo<PopupCase> &info) { return std::string(info.param.name); });
 
-class PopupOfDecoratedParent : public SluiceTest {};
+// The parent draws a 10 px invisible margin (a client-side shadow) and
+// declares the inner 200x200 as its window geometry.
+class PopupOfDecoratedParent : public PopupTest {
+protected:
+    void map_parent() override {
+        parent_buffer = std::make_unique<ShmBuffer>(c->shm(), 220, 220);
+        parent_buffer->fill(0x00000000);
+        parent_buffer->fill_rect({10, 10, 200, 200}, parent_color);
+        parent = std::make_unique<Toplevel>(*c);
+        ASSERT_TRUE(parent->wait_for_configure()) << c->describe_error();
+        parent->set_window_geometry({10, 10, 200, 200});
+        parent->commit_buffer(*parent_buffer);
+        ASSERT_TRUE(c->roundtrip()) << c->describe_error();
+    }
+
+    // Expects the popup's pixels to cover exactly `expected`; returns the
+    // last capture.
+    Image expect_popup_at(const Rect &expected) {
+        const auto shot = capture_until(
+            *c, c->output().proxy.get(),
+            [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); },
+            default_timeout);
+        EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(expected))
+            << keep_image(shot.last, "screen");
+        return shot.last;
+    }
+};
 
 TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry) {
-    // The parent draws a 10 px invisible margin (a client-side shadow) and
-    // declares the inner 200x200 as its window geometry. Popup positions
-    // are relative to that geometry, not to the buffer's corner.
-    auto c = connect();
-    ShmBuffer parent_buffer(c->shm(), 220, 220);
-    parent_buffer.fill(0x00000000);
-    parent_buffer.fill_rect({10, 10, 200, 200}, parent_color);
-    Toplevel parent(*c);
-    ASSERT_TRUE(parent.wait_for_configure()) << c->describe_error();
-    parent.set_window_geometry({10, 10, 200, 200});
-    parent.commit_buffer(parent_buffer);
-    ASSERT_TRUE(c->roundtrip()) << c->describe_error();
-    const Rect window = centered(out_w, out_h, 200, 200);
-
-    Popup popup(*c, parent.xdg(),
+    // Popup positions are relative to the window geometry, not to the
+    // buffer's corner.
+    Popup popup(*c, parent->xdg(),
                 rules(50, 40, {20, 30, 40, 20}, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT,
                       0, 5, 7));
     ShmBuffer popup_buffer(c->shm(), 50, 40);
@@ -173,30 +213,15 @@ TEST_F(PopupOfDecoratedParent, IsPlacedRelativeToWindowGeometry) {
     ASSERT_TRUE(popup.map(popup_buffer)) << c->describe_error();
     EXPECT_EQ(popup.geometry(), (Rect{65, 57, 50, 40}));
 
-    const Rect expected = {window.x + 65, window.y + 57, 50, 40};
-    const auto shot = capture_until(
-        *c, c->output().proxy.get(),
-        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); },
-        default_timeout);
-    EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(expected)) << keep_image(shot.last, "screen");
-    EXPECT_EQ(shot.last.bounding_box(parent_color), std::optional<Rect>(window)) << keep_image(shot.last, "screen");
+    const Rect expected = {parent_rect.x + 65, parent_rect.y + 57, 50, 40};
+    const Image shot = expect_popup_at(expected);
+    EXPECT_EQ(shot.bounding_box(parent_color), std::optional<Rect>(parent_rect)) << keep_image(shot, "screen");
 }
 
 TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin) {
-    // Same parent; a popup sliding against the right output edge must end
-    // flush with the edge, whatever margin the parent's buffer has.
-    auto c = connect();
-    ShmBuffer parent_buffer(c->shm(), 220, 220);
-    parent_buffer.fill(0x00000000);
-    parent_buffer.fill_rect({10, 10, 200, 200}, parent_color);
-    Toplevel parent(*c);
-    ASSERT_TRUE(parent.wait_for_configure()) << c->describe_error();
-    parent.set_window_geometry({10, 10, 200, 200});
-    parent.commit_buffer(parent_buffer);
-    ASSERT_TRUE(c->roundtrip()) << c->describe_error();
-    const Rect window = centered(out_w, out_h, 200, 200);
-
-    Popup popup(*c, parent.xdg(),
+    // A popup sliding against the right output edge must end flush with
+    // the edge, whatever margin the parent's buffer has.
+    Popup popup(*c, parent->xdg(),
                 rules(300, 40, {190, 10, 10, 10}, XDG_POSITIONER_ANCHOR_TOP_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT,
                       XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X));
     ShmBuffer popup_buffer(c->shm(), 300, 40);
@@ -204,26 +229,15 @@ TEST_F(PopupOfDecoratedParent, IsSlidToTheOutputEdgeNotTheMargin) {
     ASSERT_TRUE(popup.map(popup_buffer)) << c->describe_error();
     EXPECT_EQ(popup.geometry(), (Rect{120, 10, 300, 40}));
 
-    const Rect expected = {out_w - 300, window.y + 10, 300, 40};
-    const auto shot = capture_until(
-        *c, c->output().proxy.get(),
-        [&](const Image &img) { return img.bounding_box(popup_color) == std::optional<Rect>(expected); },
-        default_timeout);
-    EXPECT_EQ(shot.last.bounding_box(popup_color), std::optional<Rect>(expected)) << keep_image(shot.last, "screen");
+    expect_popup_at({out_w - 300, parent_rect.y + 10, 300, 40});
 }
 
-class PopupLifetime : public SluiceTest {};
+class PopupLifetime : public PopupTest {};
 
 TEST_F(PopupLifetime, DestroyedPopupLeavesParentWhole) {
-    auto c = connect();
-    ShmBuffer parent_buffer(c->shm(), 200, 200);
-    parent_buffer.fill(parent_color);
-    Toplevel parent(*c);
-    ASSERT_TRUE(parent.map(parent_buffer)) << c->describe_error();
-    const Rect parent_rect = centered(out_w, out_h, 200, 200);
     {
         Popup popup(
-            *c, parent.xdg(),
+            *c, parent->xdg(),
             rules(50, 40, {20, 30, 40, 20}, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT));
         ShmBuffer popup_buffer(c->shm(), 50, 40);
         popup_buffer.fill(popup_color);

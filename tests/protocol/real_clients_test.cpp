@@ -6,15 +6,13 @@
 #include <string>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 
 namespace sluice::test {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
 
 class RealClients : public SluiceTest {
 protected:

@@ -7,15 +7,10 @@
 #include <memory>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 
 namespace sluice::test {
 namespace {
-
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
-constexpr uint32_t red = 0xffd02020;
-constexpr uint32_t green = 0xff20c040;
-constexpr uint32_t blue = 0xff2040e0;
 
 // Premultiplied OVER of `src` (0xAARRGGBB) on an opaque `dst`.
 uint32_t over(uint32_t src, uint32_t dst) {

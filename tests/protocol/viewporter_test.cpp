@@ -9,21 +9,12 @@
 #include <utility>
 #include <vector>
 
-#include "fixture.hpp"
-#include "frame.hpp"
+#include "bystander.hpp"
 
 namespace sluice::test {
 namespace {
 
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
-constexpr uint32_t red = 0xffd02020;
-constexpr uint32_t green = 0xff20c040;
-constexpr uint32_t blue = 0xff2040e0;
 constexpr uint32_t white = 0xfff0f0f0;
-constexpr uint32_t bystander_color = 0xff30a0d0;
-
-uint32_t id_of(void *proxy) { return wl_proxy_get_id(static_cast<wl_proxy *>(proxy)); }
 
 // A size x size buffer: red and green on top, blue and white below.
 std::unique_ptr<ShmBuffer> quadrants(Client &c, int32_t size) {
@@ -38,7 +29,7 @@ std::unique_ptr<ShmBuffer> quadrants(Client &c, int32_t size) {
 
 Rect inset(const Rect &r, int32_t x, int32_t y, int32_t w, int32_t h) { return {r.x + x, r.y + y, w, h}; }
 
-class Viewporter : public SluiceTest {
+class Viewporter : public BystanderTest {
 protected:
     struct Window {
         std::unique_ptr<Toplevel> toplevel;
@@ -47,7 +38,7 @@ protected:
     };
 
     void SetUp() override {
-        SluiceTest::SetUp();
+        BystanderTest::SetUp();
         if (HasFatalFailure())
             return;
         client_ = connect();
@@ -59,11 +50,9 @@ protected:
         window_.viewport.reset();
         window_.toplevel.reset();
         window_.buffer.reset();
-        bystander_.toplevel.reset();
-        bystander_.buffer.reset();
-        bystander_client_.reset();
+        stop_bystander();
         client_.reset();
-        SluiceTest::TearDown();
+        BystanderTest::TearDown();
     }
 
     // Maps a toplevel showing `buffer` through a viewport that `setup`
@@ -105,59 +94,22 @@ protected:
             << keep_image(shot.last, "viewport");
     }
 
-    // A second client with a window, to show that an offender's error
-    // leaves everyone else alone.
-    void start_bystander() {
-        bystander_client_ = connect();
-        Client &c = *bystander_client_;
-        bystander_.buffer = std::make_unique<ShmBuffer>(c.shm(), 100, 80);
-        bystander_.buffer->fill(bystander_color);
-        bystander_.toplevel = std::make_unique<Toplevel>(c);
-        ASSERT_TRUE(bystander_.toplevel->map(*bystander_.buffer)) << c.describe_error();
-    }
-
-    void expect_bystander_unharmed() {
-        Client &c = *bystander_client_;
-        ASSERT_EQ(c.error(), 0) << "bystander lost its connection: " << c.describe_error();
-        std::vector<std::unique_ptr<ShmBuffer>> frames;
-        for (int i = 0; i < 3; ++i) {
-            FrameCallback cb(bystander_.toplevel->surface());
-            frames.push_back(std::make_unique<ShmBuffer>(c.shm(), 100, 80));
-            frames.back()->fill(bystander_color);
-            bystander_.toplevel->commit_buffer(*frames.back());
-            ASSERT_TRUE(c.dispatch_until([&] { return cb.done(); }))
-                << "bystander frame callback " << i << " never came (" << c.describe_error() << ")";
-        }
-        const Rect rect = centered(out_w, out_h, 100, 80);
-        const auto shot = capture_until(
-            c, c.output().proxy.get(), [&](const Image &img) { return img.all(rect, bystander_color); },
-            default_timeout);
-        EXPECT_TRUE(shot.matched) << "bystander's window: " << shot.last.mismatch(rect, bystander_color) << "; "
-                                  << keep_image(shot.last, "bystander");
-    }
-
     // Sends what `misbehave` sends on a fresh surface's viewport and
     // expects `code` on that viewport.
     using Misbehaviour = std::function<void(Client &, Proxy<wl_surface> &, wp_viewport *)>;
     void expect_viewport_error(const Misbehaviour &misbehave, uint32_t code) {
-        start_bystander();
+        start_bystander(100, 80);
         if (HasFatalFailure())
             return;
         Proxy<wl_surface> surface(wl_compositor_create_surface(client_->compositor()));
         Proxy<wp_viewport> viewport(wp_viewporter_get_viewport(client_->viewporter(), surface.get()));
         const uint32_t viewport_id = id_of(viewport.get());
         misbehave(*client_, surface, viewport.get());
-        ASSERT_TRUE(client_->wait_for_error()) << "no error; the connection is " << client_->describe_error();
-        const auto error = client_->protocol_error();
-        ASSERT_TRUE(error.has_value()) << client_->describe_error();
-        EXPECT_EQ(*error, (ProtocolError{"wp_viewport", viewport_id, code}));
-        expect_bystander_unharmed();
+        expect_error_alone(*client_, ProtocolError{"wp_viewport", viewport_id, code});
     }
 
     std::unique_ptr<Client> client_;
     Window window_;
-    std::unique_ptr<Client> bystander_client_;
-    Window bystander_;
 };
 
 TEST_F(Viewporter, DestinationScalesATinyBufferUp) {
@@ -302,18 +254,14 @@ TEST_F(Viewporter, RequestAfterTheSurfaceIsGoneIsNoSurface) {
 }
 
 TEST_F(Viewporter, SecondViewportForASurfaceIsViewportExists) {
-    start_bystander();
+    start_bystander(100, 80);
     if (HasFatalFailure())
         return;
     Proxy<wl_surface> surface(wl_compositor_create_surface(client_->compositor()));
     Proxy<wp_viewport> first(wp_viewporter_get_viewport(client_->viewporter(), surface.get()));
     Proxy<wp_viewport> second(wp_viewporter_get_viewport(client_->viewporter(), surface.get()));
-    ASSERT_TRUE(client_->wait_for_error()) << "no error; the connection is " << client_->describe_error();
-    const auto error = client_->protocol_error();
-    ASSERT_TRUE(error.has_value()) << client_->describe_error();
-    EXPECT_EQ(*error,
-              (ProtocolError{"wp_viewporter", id_of(client_->viewporter()), WP_VIEWPORTER_ERROR_VIEWPORT_EXISTS}));
-    expect_bystander_unharmed();
+    expect_error_alone(
+        *client_, ProtocolError{"wp_viewporter", id_of(client_->viewporter()), WP_VIEWPORTER_ERROR_VIEWPORT_EXISTS});
 }
 
 TEST_F(Viewporter, ANewViewportAfterTheOldOneIsDestroyedIsFine) {

@@ -6,16 +6,12 @@
 #include <linux/input-event-codes.h>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 #include "frame.hpp"
 #include "input.hpp"
 
 namespace sluice::test {
 namespace {
-
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
-constexpr uint32_t red = 0xffd02020;
-constexpr uint32_t green = 0xff20c040;
 
 class WindowManagement : public SluiceTest {
 protected:
@@ -46,6 +42,17 @@ protected:
 
     // Lets the app see what the user's requests caused.
     bool settle() { return user->roundtrip() && app->roundtrip(); }
+
+    // Holds Alt and drags with `button` from (x, y) by (dx, dy); settles.
+    bool alt_drag(uint32_t button, int32_t x, int32_t y, int32_t dx, int32_t dy) {
+        pointer->move_to(x, y);
+        keyboard->press(KEY_LEFTALT);
+        pointer->press(button);
+        pointer->move_to(x + dx, y + dy);
+        pointer->release(button);
+        keyboard->release(KEY_LEFTALT);
+        return settle();
+    }
 
     Image screen() { return capture_output(*app, app->output().proxy.get()); }
 
@@ -109,13 +116,7 @@ TEST_F(WindowManagement, AltDragMovesTheWindow) {
                     return img.bounding_box(red) == std::optional(before);
                 }).matched);
 
-    pointer->move_to(before.x + 20, before.y + 20);
-    keyboard->press(KEY_LEFTALT);
-    pointer->press(BTN_LEFT);
-    pointer->move_to(before.x + 20 + 100, before.y + 20 + 50);
-    pointer->release(BTN_LEFT);
-    keyboard->release(KEY_LEFTALT);
-    ASSERT_TRUE(settle());
+    ASSERT_TRUE(alt_drag(BTN_LEFT, before.x + 20, before.y + 20, 100, 50));
 
     const Rect after{before.x + 100, before.y + 50, 120, 80};
     auto moved = capture_until(*app, app->output().proxy.get(),
@@ -132,13 +133,7 @@ TEST_F(WindowManagement, AltRightDragResizes) {
     const Rect at = centered(out_w, out_h, 120, 80);
     const uint32_t configures = window.configure_count();
 
-    pointer->move_to(at.x + 60, at.y + 40);
-    keyboard->press(KEY_LEFTALT);
-    pointer->press(BTN_RIGHT);
-    pointer->move_to(at.x + 60 + 40, at.y + 40 + 30);
-    pointer->release(BTN_RIGHT);
-    keyboard->release(KEY_LEFTALT);
-    ASSERT_TRUE(settle());
+    ASSERT_TRUE(alt_drag(BTN_RIGHT, at.x + 60, at.y + 40, 40, 30));
 
     ASSERT_TRUE(app->dispatch_until([&] {
         return window.configure_count() > configures && window.configured_width() == 160 &&
@@ -187,9 +182,15 @@ bool has_state(const Toplevel &window, uint32_t state) {
     return std::find(states.begin(), states.end(), state) != states.end();
 }
 
+// The last configure asked for `width`x`height`, with `state` among its
+// states or, when !with_state, not.
+bool configured_as(const Toplevel &window, int32_t width, int32_t height, uint32_t state, bool with_state = true) {
+    return window.configured_width() == width && window.configured_height() == height &&
+           has_state(window, state) == with_state;
+}
+
 bool window_is_fullscreen_sized(const Toplevel &window) {
-    return window.configured_width() == out_w && window.configured_height() == out_h &&
-           has_state(window, XDG_TOPLEVEL_STATE_FULLSCREEN);
+    return configured_as(window, out_w, out_h, XDG_TOPLEVEL_STATE_FULLSCREEN);
 }
 
 TEST_F(WindowManagement, FullscreenCoversTheOutputAndRestores) {
@@ -200,10 +201,8 @@ TEST_F(WindowManagement, FullscreenCoversTheOutputAndRestores) {
     const Rect before = centered(out_w, out_h, 200, 100);
 
     xdg_toplevel_set_fullscreen(window.toplevel(), nullptr);
-    ASSERT_TRUE(app->dispatch_until([&] {
-        return window.configured_width() == out_w && window.configured_height() == out_h &&
-               has_state(window, XDG_TOPLEVEL_STATE_FULLSCREEN);
-    })) << "a fullscreen configure of the output's size";
+    ASSERT_TRUE(app->dispatch_until([&] { return window_is_fullscreen_sized(window); }))
+        << "a fullscreen configure of the output's size";
     ShmBuffer full(app->shm(), out_w, out_h);
     full.fill(green);
     window.commit_buffer(full);
@@ -213,8 +212,7 @@ TEST_F(WindowManagement, FullscreenCoversTheOutputAndRestores) {
 
     xdg_toplevel_unset_fullscreen(window.toplevel());
     ASSERT_TRUE(app->dispatch_until([&] {
-        return window.configured_width() == 200 && window.configured_height() == 100 &&
-               !has_state(window, XDG_TOPLEVEL_STATE_FULLSCREEN);
+        return configured_as(window, 200, 100, XDG_TOPLEVEL_STATE_FULLSCREEN, false);
     })) << "back to the size it had";
     window.commit_buffer(small);
     auto restored = capture_until(*app, app->output().proxy.get(), [&](const Image &img) {
@@ -285,15 +283,10 @@ TEST_F(WindowManagement, MaximizeFillsTheOutputAndRestores) {
     ASSERT_TRUE(window.map(small));
 
     xdg_toplevel_set_maximized(window.toplevel());
-    ASSERT_TRUE(app->dispatch_until([&] {
-        return window.configured_width() == out_w && window.configured_height() == out_h &&
-               has_state(window, XDG_TOPLEVEL_STATE_MAXIMIZED);
-    }));
+    ASSERT_TRUE(app->dispatch_until([&] { return configured_as(window, out_w, out_h, XDG_TOPLEVEL_STATE_MAXIMIZED); }));
     xdg_toplevel_unset_maximized(window.toplevel());
-    ASSERT_TRUE(app->dispatch_until([&] {
-        return window.configured_width() == 200 && window.configured_height() == 100 &&
-               !has_state(window, XDG_TOPLEVEL_STATE_MAXIMIZED);
-    }));
+    ASSERT_TRUE(
+        app->dispatch_until([&] { return configured_as(window, 200, 100, XDG_TOPLEVEL_STATE_MAXIMIZED, false); }));
 }
 
 TEST_F(WindowManagement, AltEscapeQuits) {

@@ -4,12 +4,10 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "screen.hpp"
 
 namespace sluice::test {
 namespace {
-
-constexpr int32_t out_w = 640;
-constexpr int32_t out_h = 480;
 
 bool xwayland_installed() {
     for (const char *dir : {"/usr/bin", "/usr/local/bin"}) {

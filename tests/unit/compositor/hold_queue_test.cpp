@@ -73,6 +73,15 @@ protected:
         return queue.hold(seq, "commit " + std::to_string(seq), fences.size(), on(fences));
     }
 
+    // Holds commits 1, 2, ... in turn, commit n on the nth fence alone.
+    void hold_in_turn(Queue &queue, std::initializer_list<const sync::UniqueFd *> fences) {
+        uint32_t seq = 0;
+        for (const sync::UniqueFd *fence : fences) {
+            ++seq;
+            ASSERT_TRUE(hold(queue, seq, {fence}).held) << "commit " << seq;
+        }
+    }
+
     // Lets the loop run long enough that a wrongly released commit would be.
     void settle() { dispatch_for(30ms); }
 
@@ -134,9 +143,7 @@ TEST_F(HoldQueueTest, ReleasedInOrderWhenFencesSignalOutOfOrder) {
     Recorder released;
     Queue queue(counts_, a, released.release());
     sync::UniqueFd f1 = make_eventfd(), f2 = make_eventfd(), f3 = make_eventfd();
-    ASSERT_TRUE(hold(queue, 1, {&f1}).held);
-    ASSERT_TRUE(hold(queue, 2, {&f2}).held);
-    ASSERT_TRUE(hold(queue, 3, {&f3}).held);
+    ASSERT_NO_FATAL_FAILURE(hold_in_turn(queue, {&f1, &f2, &f3}));
 
     signal_eventfd(f3);
     signal_eventfd(f2);
@@ -157,9 +164,7 @@ TEST_F(HoldQueueTest, OnlyTheReadyFrontIsReleased) {
     Recorder released;
     Queue queue(counts_, a, released.release());
     sync::UniqueFd f1 = make_eventfd(), f2 = make_eventfd(), f3 = make_eventfd();
-    ASSERT_TRUE(hold(queue, 1, {&f1}).held);
-    ASSERT_TRUE(hold(queue, 2, {&f2}).held);
-    ASSERT_TRUE(hold(queue, 3, {&f3}).held);
+    ASSERT_NO_FATAL_FAILURE(hold_in_turn(queue, {&f1, &f2, &f3}));
 
     signal_eventfd(f1);
     signal_eventfd(f3);

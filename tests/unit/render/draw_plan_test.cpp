@@ -30,6 +30,13 @@ std::pair<double, double> to_source(const DrawPlan &plan, double x, double y) {
     return {m[0][0] * (x + 0.5) + m[0][1] * (y + 0.5) + m[0][2], m[1][0] * (x + 0.5) + m[1][1] * (y + 0.5) + m[1][2]};
 }
 
+// The plan sends the centre of target pixel (x, y) to texel point (sx, sy).
+void expect_source(const DrawPlan &plan, double x, double y, double sx, double sy) {
+    const auto [actual_x, actual_y] = to_source(plan, x, y);
+    EXPECT_NEAR(actual_x, sx, 1e-6) << "pixel " << x << "," << y;
+    EXPECT_NEAR(actual_y, sy, 1e-6) << "pixel " << x << "," << y;
+}
+
 TEST(DrawPlan, UnscaledTextureAtAnIntegerPlaceIsACopy) {
     const Matrix m = project(10, 20, 8, 6);
     const DrawPlan plan = plan_texture_draw({0, 0, 8, 6}, m.m, 8, 6);
@@ -60,12 +67,8 @@ TEST(DrawPlan, ScaledTextureIsFilteredAndCoversItsDestination) {
     EXPECT_EQ(plan.target, (PixelBox{5, 7, 105, 107}));
     EXPECT_TRUE(plan.axis_aligned);
     EXPECT_TRUE(plan.filtered);
-    auto [sx, sy] = to_source(plan, 5, 7);
-    EXPECT_NEAR(sx, 0.005, 1e-6);
-    EXPECT_NEAR(sy, 0.005, 1e-6);
-    std::tie(sx, sy) = to_source(plan, 104, 106);
-    EXPECT_NEAR(sx, 0.995, 1e-6);
-    EXPECT_NEAR(sy, 0.995, 1e-6);
+    expect_source(plan, 5, 7, 0.005, 0.005);
+    expect_source(plan, 104, 106, 0.995, 0.995);
 }
 
 TEST(DrawPlan, FractionalCropReadsTheTexelsItTouches) {
@@ -74,9 +77,7 @@ TEST(DrawPlan, FractionalCropReadsTheTexelsItTouches) {
     ASSERT_EQ(plan.kind, DrawPlan::Kind::Affine);
     EXPECT_EQ(plan.source, (PixelBox{1, 0, 4, 3}));
     EXPECT_EQ(plan.target, (PixelBox{0, 0, 40, 40}));
-    auto [sx, sy] = to_source(plan, 0, 0);
-    EXPECT_NEAR(sx, 1.5 + 0.5 / 20, 1e-6);
-    EXPECT_NEAR(sy, 0.25 + 0.5 / 20, 1e-6);
+    expect_source(plan, 0, 0, 1.5 + 0.5 / 20, 0.25 + 0.5 / 20);
 }
 
 TEST(DrawPlan, FractionalOffsetAtUnitScaleIsFiltered) {
@@ -105,12 +106,8 @@ TEST(DrawPlan, Transform90SendsTheTopLeftTexelToTheBottomLeft) {
     // wlroots' 90: unit (u, v) -> (v, 1 - u) inside the box.
     const Matrix m = project(0, 0, 4, 8, WL_OUTPUT_TRANSFORM_90);
     const DrawPlan plan = plan_texture_draw({0, 0, 8, 4}, m.m, 8, 4);
-    auto [sx, sy] = to_source(plan, 0, 7); // bottom-left pixel
-    EXPECT_NEAR(sx, 0.5, 1e-6);
-    EXPECT_NEAR(sy, 0.5, 1e-6);
-    std::tie(sx, sy) = to_source(plan, 0, 0); // top-left pixel: texel (7, 0)
-    EXPECT_NEAR(sx, 7.5, 1e-6);
-    EXPECT_NEAR(sy, 0.5, 1e-6);
+    expect_source(plan, 0, 7, 0.5, 0.5); // bottom-left pixel
+    expect_source(plan, 0, 0, 7.5, 0.5); // top-left pixel: texel (7, 0)
 }
 
 TEST(DrawPlan, ArbitraryRotationIsNotAxisAligned) {

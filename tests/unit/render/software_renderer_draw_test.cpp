@@ -8,8 +8,10 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <drm_fourcc.h>
 #include <linux/dma-buf.h>
@@ -136,7 +138,29 @@ protected:
         return count == 0 ? std::string() : std::to_string(count) + " pixels not " + hex(color) + ":" + out.str();
     }
 
+    // A `size`x`size` XRGB8888 texture of paint_quadrants, its buffer kept
+    // until the fixture goes.
+    TexturePtr quadrant_texture(int32_t size) {
+        sources.push_back(std::make_unique<MemoryBuffer>(size, size, DRM_FORMAT_XRGB8888));
+        paint_quadrants(*sources.back(), size, size);
+        return texture_of(*sources.back());
+    }
+
+    struct Area {
+        wlr_box box;
+        uint32_t color;
+        int tolerance = 0;
+    };
+    // Every pixel of each area is its colour; a failure names the area.
+    void expect_areas(std::initializer_list<Area> areas, const std::string &context = {}) {
+        for (const Area &a : areas) {
+            EXPECT_EQ(mismatches(a.box, a.color, a.tolerance), "")
+                << context << " in " << a.box.x << "," << a.box.y << " " << a.box.width << "x" << a.box.height;
+        }
+    }
+
     RendererPtr renderer;
+    std::vector<std::unique_ptr<MemoryBuffer>> sources;
     MemoryBuffer target{128, 128};
     float matrix[9] = {};
 };
@@ -147,55 +171,44 @@ TEST_F(SoftwareRendererDrawTest, OnePixelStretchedFillsItsWholeDestination) {
     TexturePtr texture = texture_of(one);
     ASSERT_NE(texture, nullptr);
     render([&] { EXPECT_TRUE(draw_box(texture.get(), {0, 0, 1, 1}, {10, 20, 100, 100})); });
-    EXPECT_EQ(mismatches({10, 20, 100, 100}, kGreen), "");
-    EXPECT_EQ(mismatches({0, 0, 128, 20}, kBlack), "");
-    EXPECT_EQ(mismatches({0, 20, 10, 100}, kBlack), "");
-    EXPECT_EQ(mismatches({110, 20, 18, 100}, kBlack), "");
-    EXPECT_EQ(mismatches({0, 120, 128, 8}, kBlack), "");
+    expect_areas({{{10, 20, 100, 100}, kGreen},
+                  {{0, 0, 128, 20}, kBlack},
+                  {{0, 20, 10, 100}, kBlack},
+                  {{110, 20, 18, 100}, kBlack},
+                  {{0, 120, 128, 8}, kBlack}});
 }
 
 TEST_F(SoftwareRendererDrawTest, QuadrantsScaleUpWithCleanEdges) {
-    MemoryBuffer quads(2, 2, DRM_FORMAT_XRGB8888);
-    paint_quadrants(quads, 2, 2);
-    TexturePtr texture = texture_of(quads);
+    TexturePtr texture = quadrant_texture(2);
     render([&] { EXPECT_TRUE(draw_box(texture.get(), {0, 0, 2, 2}, {8, 8, 80, 80})); });
     // Bilinear blends only across the middle seams; the outer edges clamp.
-    EXPECT_EQ(mismatches({8, 8, 20, 20}, kRed), "");
-    EXPECT_EQ(mismatches({68, 8, 20, 20}, kGreen), "");
-    EXPECT_EQ(mismatches({8, 68, 20, 20}, kBlue), "");
-    EXPECT_EQ(mismatches({68, 68, 20, 20}, kWhite), "");
-    EXPECT_EQ(mismatches({0, 0, 8, 128}, kBlack), "");
-    EXPECT_EQ(mismatches({88, 0, 40, 128}, kBlack), "");
-    EXPECT_EQ(mismatches({0, 88, 128, 40}, kBlack), "");
+    expect_areas({{{8, 8, 20, 20}, kRed},
+                  {{68, 8, 20, 20}, kGreen},
+                  {{8, 68, 20, 20}, kBlue},
+                  {{68, 68, 20, 20}, kWhite},
+                  {{0, 0, 8, 128}, kBlack},
+                  {{88, 0, 40, 128}, kBlack},
+                  {{0, 88, 128, 40}, kBlack}});
 }
 
 TEST_F(SoftwareRendererDrawTest, CropToOneQuadrantShowsOnlyIt) {
-    MemoryBuffer quads(4, 4, DRM_FORMAT_XRGB8888);
-    paint_quadrants(quads, 4, 4);
-    TexturePtr texture = texture_of(quads);
+    TexturePtr texture = quadrant_texture(4);
     // The green quadrant, stretched: no red from its left neighbour or blue
     // from below may bleed in through the filter.
     render([&] { EXPECT_TRUE(draw_box(texture.get(), {2, 0, 2, 2}, {0, 0, 50, 50})); });
-    EXPECT_EQ(mismatches({0, 0, 50, 50}, kGreen), "");
-    EXPECT_EQ(mismatches({50, 0, 78, 128}, kBlack), "");
+    expect_areas({{{0, 0, 50, 50}, kGreen}, {{50, 0, 78, 128}, kBlack}});
     // Unscaled: a plain copy of the white quadrant.
     render([&] { EXPECT_TRUE(draw_box(texture.get(), {2, 2, 2, 2}, {30, 40, 2, 2})); });
-    EXPECT_EQ(mismatches({30, 40, 2, 2}, kWhite), "");
-    EXPECT_EQ(mismatches({0, 0, 30, 128}, kBlack), "");
-    EXPECT_EQ(mismatches({32, 0, 96, 128}, kBlack), "");
+    expect_areas({{{30, 40, 2, 2}, kWhite}, {{0, 0, 30, 128}, kBlack}, {{32, 0, 96, 128}, kBlack}});
 }
 
 TEST_F(SoftwareRendererDrawTest, FractionalCropSamplesBetweenTexels) {
-    MemoryBuffer quads(8, 8, DRM_FORMAT_XRGB8888);
-    paint_quadrants(quads, 8, 8);
-    TexturePtr texture = texture_of(quads);
+    TexturePtr texture = quadrant_texture(8);
     // Texels 1.5 .. 6.5 onto 50 pixels: 10 pixels per texel, the seams at
     // texel 4, i.e. pixel 25. Pure colours at least half a texel away.
     render([&] { EXPECT_TRUE(draw_box(texture.get(), {1.5, 1.5, 5, 5}, {0, 0, 50, 50})); });
-    EXPECT_EQ(mismatches({0, 0, 20, 20}, kRed), "");
-    EXPECT_EQ(mismatches({30, 0, 20, 20}, kGreen), "");
-    EXPECT_EQ(mismatches({0, 30, 20, 20}, kBlue), "");
-    EXPECT_EQ(mismatches({30, 30, 20, 20}, kWhite), "");
+    expect_areas(
+        {{{0, 0, 20, 20}, kRed}, {{30, 0, 20, 20}, kGreen}, {{0, 30, 20, 20}, kBlue}, {{30, 30, 20, 20}, kWhite}});
     // Between texels the filter mixes: at the seam, half red half green.
     EXPECT_TRUE(near_rgb(target.pixel(24, 5), 0x808000, 40)) << hex(rgb(target.pixel(24, 5)));
     EXPECT_EQ(mismatches({50, 0, 78, 128}, kBlack), "");
@@ -238,28 +251,22 @@ TEST_F(SoftwareRendererDrawTest, EveryTransformFollowsTheMatrixExactlyAtUnitScal
                     << "transform " << t << " texel " << x << "," << y << " at " << px << "," << py;
             }
         }
-        EXPECT_EQ(mismatches({0, 0, 20, 128}, kBlack), "") << "transform " << t;
-        EXPECT_EQ(mismatches({box.x + box.width, 0, 128 - box.x - box.width, 128}, kBlack), "") << "transform " << t;
+        expect_areas({{{0, 0, 20, 128}, kBlack}, {{box.x + box.width, 0, 128 - box.x - box.width, 128}, kBlack}},
+                     "transform " + std::to_string(t));
     }
 }
 
 TEST_F(SoftwareRendererDrawTest, Transform90PutsTheTopLeftQuadrantBottomLeft) {
-    MemoryBuffer quads(2, 2, DRM_FORMAT_XRGB8888);
-    paint_quadrants(quads, 2, 2);
-    TexturePtr texture = texture_of(quads);
+    TexturePtr texture = quadrant_texture(2);
     render([&] { EXPECT_TRUE(draw_box(texture.get(), {0, 0, 2, 2}, {0, 0, 40, 40}, WL_OUTPUT_TRANSFORM_90)); });
     // wlroots' 90 is (u, v) -> (v, 1 - u), as GL draws it. 20 pixels per
     // texel: pure colours up to 10 pixels from the seams.
-    EXPECT_EQ(mismatches({0, 0, 10, 10}, kGreen), "");
-    EXPECT_EQ(mismatches({30, 0, 10, 10}, kWhite), "");
-    EXPECT_EQ(mismatches({0, 30, 10, 10}, kRed), "");
-    EXPECT_EQ(mismatches({30, 30, 10, 10}, kBlue), "");
+    expect_areas(
+        {{{0, 0, 10, 10}, kGreen}, {{30, 0, 10, 10}, kWhite}, {{0, 30, 10, 10}, kRed}, {{30, 30, 10, 10}, kBlue}});
 }
 
 TEST_F(SoftwareRendererDrawTest, ScaledAndTransformedQuadrantsLandWhereTheMatrixSays) {
-    MemoryBuffer quads(2, 2, DRM_FORMAT_XRGB8888);
-    paint_quadrants(quads, 2, 2);
-    TexturePtr texture = texture_of(quads);
+    TexturePtr texture = quadrant_texture(2);
     for (int t = WL_OUTPUT_TRANSFORM_NORMAL; t <= WL_OUTPUT_TRANSFORM_FLIPPED_270; ++t) {
         const auto transform = static_cast<wl_output_transform>(t);
         render([&] { EXPECT_TRUE(draw_box(texture.get(), {0, 0, 2, 2}, {10, 10, 60, 40}, transform)); });
@@ -270,9 +277,8 @@ TEST_F(SoftwareRendererDrawTest, ScaledAndTransformedQuadrantsLandWhereTheMatrix
                     << "transform " << t << " unit " << u << "," << v;
             }
         }
-        EXPECT_EQ(mismatches({0, 0, 128, 10}, kBlack), "") << "transform " << t;
-        EXPECT_EQ(mismatches({0, 50, 128, 78}, kBlack), "") << "transform " << t;
-        EXPECT_EQ(mismatches({70, 0, 58, 128}, kBlack), "") << "transform " << t;
+        expect_areas({{{0, 0, 128, 10}, kBlack}, {{0, 50, 128, 78}, kBlack}, {{70, 0, 58, 128}, kBlack}},
+                     "transform " + std::to_string(t));
     }
 }
 
@@ -322,12 +328,12 @@ TEST_F(SoftwareRendererDrawTest, AlphaBlendsOpaqueAndTranslucentTextures) {
     EXPECT_TRUE(draw_box(opaque_texture.get(), {0, 0, 4, 4}, {40, 0, 16, 16}, WL_OUTPUT_TRANSFORM_NORMAL, 0.5f));
     EXPECT_TRUE(draw_box(opaque_texture.get(), {0, 0, 4, 4}, {60, 0, 16, 16}, WL_OUTPUT_TRANSFORM_NORMAL, 0.0f));
     wlr_renderer_end(renderer.get());
-    EXPECT_EQ(mismatches({0, 0, 4, 4}, kRed), "");
-    EXPECT_EQ(mismatches({10, 0, 4, 4}, 0x80007f, 2), "");
-    EXPECT_EQ(mismatches({20, 0, 4, 4}, 0x80007f, 2), "");
-    EXPECT_EQ(mismatches({30, 0, 4, 4}, 0x4000bf, 2), "");
-    EXPECT_EQ(mismatches({40, 0, 16, 16}, 0x80007f, 2), "");
-    EXPECT_EQ(mismatches({60, 0, 16, 16}, kBlue), "");
+    expect_areas({{{0, 0, 4, 4}, kRed},
+                  {{10, 0, 4, 4}, 0x80007f, 2},
+                  {{20, 0, 4, 4}, 0x80007f, 2},
+                  {{30, 0, 4, 4}, 0x4000bf, 2},
+                  {{40, 0, 16, 16}, 0x80007f, 2},
+                  {{60, 0, 16, 16}, kBlue}});
 }
 
 TEST_F(SoftwareRendererDrawTest, ScissorLimitsEveryKindOfDraw) {
@@ -349,14 +355,14 @@ TEST_F(SoftwareRendererDrawTest, ScissorLimitsEveryKindOfDraw) {
         wlr_render_quad_with_matrix(renderer.get(), white, quad_matrix);
         wlr_renderer_scissor(renderer.get(), nullptr);
     });
-    EXPECT_EQ(mismatches({0, 0, 128, 10}, kBlack), "");
-    EXPECT_EQ(mismatches({0, 0, 10, 128}, kBlack), "");
-    EXPECT_EQ(mismatches({30, 0, 98, 128}, kBlack), "");
-    EXPECT_EQ(mismatches({0, 30, 128, 98}, kBlack), "");
-    EXPECT_EQ(mismatches({10, 10, 2, 2}, kGreen), "");
-    EXPECT_EQ(mismatches({12, 12, 8, 8}, kRed), "");
-    EXPECT_EQ(mismatches({20, 20, 5, 10}, kGreen), "");
-    EXPECT_EQ(mismatches({25, 10, 2, 20}, kWhite), "");
+    expect_areas({{{0, 0, 128, 10}, kBlack},
+                  {{0, 0, 10, 128}, kBlack},
+                  {{30, 0, 98, 128}, kBlack},
+                  {{0, 30, 128, 98}, kBlack},
+                  {{10, 10, 2, 2}, kGreen},
+                  {{12, 12, 8, 8}, kRed},
+                  {{20, 20, 5, 10}, kGreen},
+                  {{25, 10, 2, 20}, kWhite}});
 }
 
 TEST_F(SoftwareRendererDrawTest, QuadsFillRectanglesAndTurnedSquares) {
@@ -373,9 +379,7 @@ TEST_F(SoftwareRendererDrawTest, QuadsFillRectanglesAndTurnedSquares) {
         wlr_matrix_project_box(m, &turned, WL_OUTPUT_TRANSFORM_NORMAL, static_cast<float>(M_PI / 4), kIdentity);
         wlr_render_quad_with_matrix(renderer.get(), red, m);
     });
-    EXPECT_EQ(mismatches({4, 4, 10, 6}, 0xff8080, 2), "");
-    EXPECT_EQ(mismatches({0, 0, 4, 50}, kBlack), "");
-    EXPECT_EQ(mismatches({14, 0, 30, 40}, kBlack), "");
+    expect_areas({{{4, 4, 10, 6}, 0xff8080, 2}, {{0, 0, 4, 50}, kBlack}, {{14, 0, 30, 40}, kBlack}});
     // The turned square's centre and its tips, not its bounding box's corners.
     EXPECT_EQ(mismatches({56, 56, 8, 8}, kRed), "");
     EXPECT_EQ(rgb(target.pixel(60, 47)), kRed);
@@ -385,19 +389,15 @@ TEST_F(SoftwareRendererDrawTest, QuadsFillRectanglesAndTurnedSquares) {
 }
 
 TEST_F(SoftwareRendererDrawTest, SourcePastTheBufferDrawsOnlyWhatExists) {
-    MemoryBuffer quads(2, 2, DRM_FORMAT_XRGB8888);
-    paint_quadrants(quads, 2, 2);
-    TexturePtr texture = texture_of(quads);
+    TexturePtr texture = quadrant_texture(2);
     render([&] {
         EXPECT_TRUE(draw_box(texture.get(), {1, 1, 2, 2}, {0, 0, 2, 2}));     // copy
         EXPECT_TRUE(draw_box(texture.get(), {1, 1, 2, 2}, {10, 10, 40, 40})); // scaled
         EXPECT_TRUE(draw_box(texture.get(), {4, 4, 1, 1}, {60, 60, 10, 10})); // entirely outside
     });
     EXPECT_EQ(rgb(target.pixel(0, 0)), kWhite);
-    EXPECT_EQ(mismatches({1, 0, 1, 2}, kBlack), "");
-    EXPECT_EQ(mismatches({10, 10, 20, 20}, kWhite), "");
-    EXPECT_EQ(mismatches({30, 10, 20, 40}, kBlack), "");
-    EXPECT_EQ(mismatches({60, 60, 10, 10}, kBlack), "");
+    expect_areas(
+        {{{1, 0, 1, 2}, kBlack}, {{10, 10, 20, 20}, kWhite}, {{30, 10, 20, 40}, kBlack}, {{60, 60, 10, 10}, kBlack}});
 }
 
 // A dma-buf's data is read only inside its DMA_BUF_IOCTL_SYNC bracket, one
