@@ -81,13 +81,12 @@ private:
     uint32_t enters_ = 0;
 };
 
-class CursorPlane : public KmsRendererTest {
+class CursorPlane : public KmsRendererClientTest {
 protected:
     void SetUp() override {
-        KmsRendererTest::SetUp();
+        KmsRendererClientTest::SetUp();
         if (IsSkipped() || HasFatalFailure())
             return;
-        client_ = connect_client();
         pixels_ = std::make_unique<ShmBuffer>(client_->shm(), window_.width, window_.height);
         pixels_->fill(opaque_of(kms_blue));
         window_toplevel_ = std::make_unique<Toplevel>(*client_);
@@ -114,7 +113,6 @@ protected:
     }
 
     const Rect window_ = centered(vkms_width, vkms_height, 300, 200);
-    std::unique_ptr<Client> client_;
     std::unique_ptr<ShmBuffer> pixels_;
     std::unique_ptr<Toplevel> window_toplevel_;
 };

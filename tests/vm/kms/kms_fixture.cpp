@@ -52,6 +52,13 @@ void KmsRendererTest::SetUp() {
     ASSERT_NO_FATAL_FAILURE(start({.renderer = GetParam()}));
 }
 
+void KmsRendererClientTest::SetUp() {
+    KmsRendererTest::SetUp();
+    if (IsSkipped() || HasFatalFailure())
+        return;
+    client_ = connect_client();
+}
+
 bool KmsSessionTest::wait_kms(const std::function<bool(const Snapshot &)> &done, Snapshot *last,
                               std::chrono::milliseconds timeout) {
     return poll_kms(nullptr, done, last, timeout);
