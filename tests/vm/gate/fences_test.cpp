@@ -293,12 +293,6 @@ TEST_P(GateFences, WlBufferDestroyedWhileHeld) {
 
 INSTANTIATE_TEST_SUITE_P(Gate, GateFences, ::testing::ValuesIn(all_gate_cases()), gate_case_name);
 
-} // namespace
-} // namespace sluice::test
-
-namespace sluice::test {
-namespace {
-
 // A real producer attaches its fence to the acquire point before it
 // commits (the point is "available" but pending) rather than after.
 // sluice must wait for that fence, not just for the point to exist.

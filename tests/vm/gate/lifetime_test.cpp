@@ -179,12 +179,6 @@ TEST_F(GateTest, SyncobjTimelineDestroyedWhileHeld) {
     EXPECT_EQ(client->error(), 0) << client->describe_error();
 }
 
-} // namespace
-} // namespace sluice::test
-
-namespace sluice::test {
-namespace {
-
 // xdg-shell allows destroying the role objects (xdg_toplevel, then
 // xdg_surface) and keeping the wl_surface. If that happens while a commit
 // is held, the commit later applies to a surface whose xdg state is gone:
@@ -262,12 +256,6 @@ TEST_F(GateTest, XdgRoleDestroyedWhileHeld) {
     EXPECT_EQ(client->error(), 0) << client->describe_error();
 }
 
-} // namespace
-} // namespace sluice::test
-
-namespace sluice::test {
-namespace {
-
 // Every held commit costs sluice file descriptors (the acquire fence, a
 // wait). One client that piles up held commits must not use up sluice's
 // descriptor table and with it everyone else's ability to connect and show
@@ -340,12 +328,6 @@ TEST_F(GateTest, HeldCommitsOfOneClientDoNotExhaustSluicesFds) {
         << animator->failure();
     timeline.advance(commits);
 }
-
-} // namespace
-} // namespace sluice::test
-
-namespace sluice::test {
-namespace {
 
 // When sluice cannot wait for a fence (here: its descriptor table is full,
 // so it cannot watch the fence fd), the commit must stay held — or the
