@@ -278,9 +278,7 @@ TEST_P(GateConflictingPoints, Raised) {
     o.open_window();
     AnyBuffer buffer(*o.client, kit());
     ASSERT_TRUE(buffer.dmabuf);
-    buffer.attach(o.surface());
-    set_acquire_point(o.extension.get(), timeline, acquire_point);
-    set_release_point(o.extension.get(), timeline, release_point);
+    attach_with_points(o.surface(), o.extension.get(), buffer.get(), timeline, acquire_point, timeline, release_point);
     o.commit();
     expect_error(*o.client, syncobj_surface, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_CONFLICTING_POINTS);
     EXPECT_EQ(visible(*idle_, red), 0u) << "the buffer of a commit that raised an error was shown";
@@ -306,9 +304,7 @@ TEST_F(GateErrors, SyncobjSameTimelineAcquireBelowReleaseIsAccepted) {
     timeline.local->signal(1);
     o.open_window();
     AnyBuffer buffer(*o.client, kit());
-    buffer.attach(o.surface());
-    set_acquire_point(o.extension.get(), timeline, 1);
-    set_release_point(o.extension.get(), timeline, 2);
+    attach_with_points(o.surface(), o.extension.get(), buffer.get(), timeline, 1, timeline, 2);
     wl_surface_commit(o.surface());
     ASSERT_TRUE(o.client->roundtrip(gate_timeout)) << o.client->describe_error();
     std::string why;

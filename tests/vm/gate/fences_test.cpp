@@ -314,10 +314,7 @@ TEST_F(GateTest, SyncobjAvailablePointWaitsForItsFence) {
     ASSERT_TRUE(acquire.local->timeline().import_sync_file(1, gpu_work.fence()));
     ASSERT_EQ(acquire.local->state(1), sync::PointState::Available);
 
-    wl_surface_attach(window.surface(), a->get(), 0, 0);
-    wl_surface_damage_buffer(window.surface(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), acquire, 1);
-    set_release_point(extension.get(), release, 1);
+    attach_with_points(window.surface(), extension.get(), a->get(), acquire, 1, release, 1);
     PresentationFeedback feedback(client->presentation(), window.surface());
     wl_surface_commit(window.surface());
     ASSERT_TRUE(client->roundtrip(gate_timeout)) << client->describe_error();

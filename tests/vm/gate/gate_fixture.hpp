@@ -81,6 +81,13 @@ private:
     FenceKit kit_;
 };
 
+// Attaches `buffer` to `surface`, damages a gated window's size of it and
+// names the acquire and release points of the next commit (which is the
+// caller's to make).
+void attach_with_points(wl_surface *surface, wp_linux_drm_syncobj_surface_v1 *extension, wl_buffer *buffer,
+                        const ImportedTimeline &acquire, uint64_t acquire_point, const ImportedTimeline &release,
+                        uint64_t release_point);
+
 // Checks that the animator had feedback presented at every sequence in
 // (after, upto] and none discarded in between: every output frame of that
 // stretch showed a new frame of it. Empty when so, else what is missing.

@@ -147,10 +147,7 @@ TEST_F(GateTest, SyncobjTimelineDestroyedWhileHeld) {
     auto release = std::make_unique<ImportedTimeline>(manager, *kit().syncobj);
     const auto acquire_local = acquire->local;
     const auto release_local = release->local;
-    wl_surface_attach(window.surface(), a->get(), 0, 0);
-    wl_surface_damage_buffer(window.surface(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), *acquire, 1);
-    set_release_point(extension.get(), *release, 1);
+    attach_with_points(window.surface(), extension.get(), a->get(), *acquire, 1, *release, 1);
     wl_surface_commit(window.surface());
     acquire.reset();
     release.reset();
@@ -167,10 +164,7 @@ TEST_F(GateTest, SyncobjTimelineDestroyedWhileHeld) {
     ImportedTimeline release2(manager, *kit().syncobj);
     acquire2.local->signal(1);
     auto b = factory.make(gate_win_w, gate_win_h, green);
-    wl_surface_attach(window.surface(), b->get(), 0, 0);
-    wl_surface_damage_buffer(window.surface(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), acquire2, 1);
-    set_release_point(extension.get(), release2, 1);
+    attach_with_points(window.surface(), extension.get(), b->get(), acquire2, 1, release2, 1);
     wl_surface_commit(window.surface());
     ASSERT_TRUE(client->flush());
     EXPECT_TRUE(wait_shown(*observer, green, &why)) << why << " (red: " << visible(*observer, red) << ")";
@@ -218,19 +212,13 @@ TEST_F(GateTest, XdgRoleDestroyedWhileHeld) {
     ImportedTimeline acquire_a(manager, *kit().syncobj), release_a(manager, *kit().syncobj);
     ImportedTimeline acquire_b(manager, *kit().syncobj), release_b(manager, *kit().syncobj);
     acquire_a.local->signal(1);
-    wl_surface_attach(surface.get(), a->get(), 0, 0);
-    wl_surface_damage_buffer(surface.get(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), acquire_a, 1);
-    set_release_point(extension.get(), release_a, 1);
+    attach_with_points(surface.get(), extension.get(), a->get(), acquire_a, 1, release_a, 1);
     wl_surface_commit(surface.get());
     ASSERT_TRUE(client->flush());
     std::string why;
     ASSERT_TRUE(wait_shown(*observer, red, &why)) << why;
 
-    wl_surface_attach(surface.get(), b->get(), 0, 0);
-    wl_surface_damage_buffer(surface.get(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), acquire_b, 1);
-    set_release_point(extension.get(), release_b, 1);
+    attach_with_points(surface.get(), extension.get(), b->get(), acquire_b, 1, release_b, 1);
     wl_surface_commit(surface.get());
     ASSERT_TRUE(client->roundtrip(gate_timeout));
 
