@@ -39,10 +39,7 @@ protected:
     // run once before a baseline so that whatever sluice keeps for its
     // whole life (a waiter thread, a cache) already exists.
     void warm_up() {
-        auto client = connect_client();
-        auto window = make_window(*client);
-        auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-        auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+        auto [client, window, a, b] = two_buffer_window();
         ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
         FencedCommit held = window->commit(*b, false);
         ASSERT_TRUE(client->roundtrip(gate_timeout));
@@ -71,10 +68,7 @@ TEST_P(GateLifetime, DisconnectWhileHeldLeavesNothingBehind) {
     ASSERT_FALSE(HasFailure());
     const auto before = stable_fds(*observer_);
 
-    auto client = connect_client();
-    auto window = make_window(*client);
-    auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+    auto [client, window, a, b] = two_buffer_window();
     ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
     FencedCommit held = window->commit(*b, false);
     ASSERT_TRUE(client->roundtrip(gate_timeout));
@@ -94,10 +88,7 @@ TEST_P(GateLifetime, DisconnectWhileHeldLeavesNothingBehind) {
 }
 
 TEST_P(GateLifetime, SurfaceDestroyedWhileHeldCancelsTheWait) {
-    auto client = connect_client();
-    auto window = make_window(*client);
-    auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+    auto [client, window, a, b] = two_buffer_window();
     ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
     {
         // Warm-up on this very surface: hold, let through, go back to `a`.

@@ -78,10 +78,7 @@ TEST_P(GateStall, AnimatorKeepsEveryFrameWhileAnotherClientHoldsAFence) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
-    auto client = connect_client();
-    auto window = make_window(*client);
-    auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+    auto [client, window, a, b] = two_buffer_window();
     ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
     std::string why;
     ASSERT_TRUE(wait_shown(*observer, red, &why)) << why;
@@ -172,10 +169,7 @@ TEST_P(GateExplicitIgnoresImplicit, PendingImplicitFenceStallsNoOne) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
-    auto client = connect_client();
-    auto window = make_window(*client);
-    auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+    auto [client, window, a, b] = two_buffer_window();
     ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
 
     SwSyncFence implicit_writer;
