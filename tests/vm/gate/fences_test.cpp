@@ -67,6 +67,21 @@ protected:
         return commit;
     }
 
+    // Where most cases start: a red buffer `a`, shown through map_shown
+    // (`first`), and a green `b` for the next commit. Meant to be unpacked,
+    // `auto [a, b, first] = ...`, and followed by ASSERT_FALSE(HasFailure()).
+    struct RedShown {
+        std::unique_ptr<DmaBufBuffer> a;
+        std::unique_ptr<DmaBufBuffer> b;
+        FencedCommit first;
+    };
+    RedShown red_shown_green_ready() {
+        auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
+        auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
+        FencedCommit first = map_shown(*a, red);
+        return {std::move(a), std::move(b), std::move(first)};
+    }
+
     std::unique_ptr<Animator> animator_;
     std::unique_ptr<Client> observer_;
     std::unique_ptr<Client> client_;
@@ -74,9 +89,7 @@ protected:
 };
 
 TEST_P(GateFences, HeldCommitIsNotShownUntilSignaled) {
-    auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
-    FencedCommit first = map_shown(*a, red);
+    auto [a, b, first] = red_shown_green_ready();
     ASSERT_FALSE(HasFailure());
 
     FencedCommit held = window_->commit(*b, false);
@@ -120,9 +133,7 @@ TEST_P(GateFences, HeldCommitIsNotShownUntilSignaled) {
 }
 
 TEST_P(GateFences, ReleaseComesOnlyAfterTheBufferIsReplaced) {
-    auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
-    FencedCommit first = map_shown(*a, red);
+    auto [a, b, first] = red_shown_green_ready();
     ASSERT_FALSE(HasFailure());
     wait_frames(3);
     ASSERT_TRUE(client_->roundtrip(gate_timeout));
@@ -147,9 +158,7 @@ TEST_P(GateFences, ReleaseComesOnlyAfterTheBufferIsReplaced) {
 }
 
 TEST_P(GateFences, ReleaseWhenTheSurfaceIsDestroyedWhileHeld) {
-    auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
-    FencedCommit first = map_shown(*a, red);
+    auto [a, b, first] = red_shown_green_ready();
     ASSERT_FALSE(HasFailure());
     FencedCommit held = window_->commit(*b, false);
     ASSERT_TRUE(client_->roundtrip(gate_timeout));
@@ -214,9 +223,7 @@ TEST_P(GateFences, ReleaseWhenAQueuedCommitReplacesAHeldOne) {
 // The surface's own later commits line up behind a held one; another
 // surface of the same client does not.
 TEST_P(GateFences, HoldIsPerSurface) {
-    auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
-    FencedCommit first = map_shown(*a, red);
+    auto [a, b, first] = red_shown_green_ready();
     ASSERT_FALSE(HasFailure());
     FencedCommit held = window_->commit(*b, false);
     ASSERT_TRUE(client_->roundtrip(gate_timeout));
