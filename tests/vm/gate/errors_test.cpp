@@ -25,6 +25,7 @@
 #include "shm.hpp"
 #include "sync_protocols.hpp"
 #include "xdg.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -81,9 +82,7 @@ using ExplicitOffender = SyncOffender<ExplicitSyncManager, zwp_linux_surface_syn
 class GateErrors : public GateTest {
 protected:
     void SetUp() override {
-        GateTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(GateTest);
         animator_ = start_animator();
         idle_ = connect_client();
         baseline_ = stable_fds(*idle_);

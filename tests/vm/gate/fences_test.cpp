@@ -11,6 +11,7 @@
 // the animating bystander, never by the wall clock.
 #include "gate_fixture.hpp"
 #include "screencopy.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -21,9 +22,7 @@ constexpr uint64_t hold_frames = 10;
 class GateFences : public GateCaseTest {
 protected:
     void SetUp() override {
-        GateCaseTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(GateCaseTest);
         GATE_REQUIRE_DMABUF();
         animator_ = start_animator();
         observer_ = connect_client();

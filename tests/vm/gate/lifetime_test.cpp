@@ -9,6 +9,7 @@
 
 #include "gate_fixture.hpp"
 #include "screencopy.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -16,9 +17,7 @@ namespace {
 class GateLifetime : public GateCaseTest {
 protected:
     void SetUp() override {
-        GateCaseTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(GateCaseTest);
         GATE_REQUIRE_DMABUF();
         animator_ = start_animator();
         observer_ = connect_client();

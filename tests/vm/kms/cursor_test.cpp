@@ -14,6 +14,7 @@
 #include "kms_fixture.hpp"
 #include "input.hpp"
 #include "shm.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -84,9 +85,7 @@ private:
 class CursorPlane : public KmsRendererClientTest {
 protected:
     void SetUp() override {
-        KmsRendererClientTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(KmsRendererClientTest);
         pixels_ = std::make_unique<ShmBuffer>(client_->shm(), window_.width, window_.height);
         pixels_->fill(opaque_of(kms_blue));
         window_toplevel_ = std::make_unique<Toplevel>(*client_);

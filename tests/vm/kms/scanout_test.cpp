@@ -13,6 +13,7 @@
 #include "fixture.hpp"
 #include "kms_fixture.hpp"
 #include "shm.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -22,9 +23,7 @@ constexpr uint32_t background = 0xff262a33;
 class DirectScanout : public KmsRendererClientTest {
 protected:
     void SetUp() override {
-        KmsRendererClientTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(KmsRendererClientTest);
         if (!LinuxDmabuf::offered(*client_))
             GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam()
                          << " renderer here (wlroots 0.15's gles2 renderer on Mesa's kms_swrast has no DRM "
