@@ -11,6 +11,7 @@
 // the animating bystander, never by the wall clock.
 #include "gate_fixture.hpp"
 #include "screencopy.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -21,9 +22,7 @@ constexpr uint64_t hold_frames = 10;
 class GateFences : public GateCaseTest {
 protected:
     void SetUp() override {
-        GateCaseTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(GateCaseTest);
         GATE_REQUIRE_DMABUF();
         animator_ = start_animator();
         observer_ = connect_client();
@@ -67,6 +66,21 @@ protected:
         return commit;
     }
 
+    // Where most cases start: a red buffer `a`, shown through map_shown
+    // (`first`), and a green `b` for the next commit. Meant to be unpacked,
+    // `auto [a, b, first] = ...`, and followed by ASSERT_FALSE(HasFailure()).
+    struct RedShown {
+        std::unique_ptr<DmaBufBuffer> a;
+        std::unique_ptr<DmaBufBuffer> b;
+        FencedCommit first;
+    };
+    RedShown red_shown_green_ready() {
+        auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
+        auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
+        FencedCommit first = map_shown(*a, red);
+        return {std::move(a), std::move(b), std::move(first)};
+    }
+
     std::unique_ptr<Animator> animator_;
     std::unique_ptr<Client> observer_;
     std::unique_ptr<Client> client_;
@@ -74,9 +88,7 @@ protected:
 };
 
 TEST_P(GateFences, HeldCommitIsNotShownUntilSignaled) {
-    auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
-    FencedCommit first = map_shown(*a, red);
+    auto [a, b, first] = red_shown_green_ready();
     ASSERT_FALSE(HasFailure());
 
     FencedCommit held = window_->commit(*b, false);
@@ -120,9 +132,7 @@ TEST_P(GateFences, HeldCommitIsNotShownUntilSignaled) {
 }
 
 TEST_P(GateFences, ReleaseComesOnlyAfterTheBufferIsReplaced) {
-    auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
-    FencedCommit first = map_shown(*a, red);
+    auto [a, b, first] = red_shown_green_ready();
     ASSERT_FALSE(HasFailure());
     wait_frames(3);
     ASSERT_TRUE(client_->roundtrip(gate_timeout));
@@ -147,9 +157,7 @@ TEST_P(GateFences, ReleaseComesOnlyAfterTheBufferIsReplaced) {
 }
 
 TEST_P(GateFences, ReleaseWhenTheSurfaceIsDestroyedWhileHeld) {
-    auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
-    FencedCommit first = map_shown(*a, red);
+    auto [a, b, first] = red_shown_green_ready();
     ASSERT_FALSE(HasFailure());
     FencedCommit held = window_->commit(*b, false);
     ASSERT_TRUE(client_->roundtrip(gate_timeout));
@@ -214,9 +222,7 @@ TEST_P(GateFences, ReleaseWhenAQueuedCommitReplacesAHeldOne) {
 // The surface's own later commits line up behind a held one; another
 // surface of the same client does not.
 TEST_P(GateFences, HoldIsPerSurface) {
-    auto a = window_->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window_->buffers().make(gate_win_w, gate_win_h, green);
-    FencedCommit first = map_shown(*a, red);
+    auto [a, b, first] = red_shown_green_ready();
     ASSERT_FALSE(HasFailure());
     FencedCommit held = window_->commit(*b, false);
     ASSERT_TRUE(client_->roundtrip(gate_timeout));
@@ -293,12 +299,6 @@ TEST_P(GateFences, WlBufferDestroyedWhileHeld) {
 
 INSTANTIATE_TEST_SUITE_P(Gate, GateFences, ::testing::ValuesIn(all_gate_cases()), gate_case_name);
 
-} // namespace
-} // namespace sluice::test
-
-namespace sluice::test {
-namespace {
-
 // A real producer attaches its fence to the acquire point before it
 // commits (the point is "available" but pending) rather than after.
 // sluice must wait for that fence, not just for the point to exist.
@@ -320,10 +320,7 @@ TEST_F(GateTest, SyncobjAvailablePointWaitsForItsFence) {
     ASSERT_TRUE(acquire.local->timeline().import_sync_file(1, gpu_work.fence()));
     ASSERT_EQ(acquire.local->state(1), sync::PointState::Available);
 
-    wl_surface_attach(window.surface(), a->get(), 0, 0);
-    wl_surface_damage_buffer(window.surface(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), acquire, 1);
-    set_release_point(extension.get(), release, 1);
+    attach_with_points(window.surface(), extension.get(), a->get(), acquire, 1, release, 1);
     PresentationFeedback feedback(client->presentation(), window.surface());
     wl_surface_commit(window.surface());
     ASSERT_TRUE(client->roundtrip(gate_timeout)) << client->describe_error();

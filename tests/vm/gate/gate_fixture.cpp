@@ -120,6 +120,15 @@ std::map<int, std::string> GateTest::wait_fds_back_to(Client &observer,
     }
 }
 
+void attach_with_points(wl_surface *surface, wp_linux_drm_syncobj_surface_v1 *extension, wl_buffer *buffer,
+                        const ImportedTimeline &acquire, uint64_t acquire_point, const ImportedTimeline &release,
+                        uint64_t release_point) {
+    wl_surface_attach(surface, buffer, 0, 0);
+    wl_surface_damage_buffer(surface, 0, 0, gate_win_w, gate_win_h);
+    set_acquire_point(extension, acquire, acquire_point);
+    set_release_point(extension, release, release_point);
+}
+
 std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto) {
     std::set<uint64_t> seen;
     size_t discarded = 0;

@@ -81,6 +81,13 @@ private:
     FenceKit kit_;
 };
 
+// Attaches `buffer` to `surface`, damages a gated window's size of it and
+// names the acquire and release points of the next commit (which is the
+// caller's to make).
+void attach_with_points(wl_surface *surface, wp_linux_drm_syncobj_surface_v1 *extension, wl_buffer *buffer,
+                        const ImportedTimeline &acquire, uint64_t acquire_point, const ImportedTimeline &release,
+                        uint64_t release_point);
+
 // Checks that the animator had feedback presented at every sequence in
 // (after, upto] and none discarded in between: every output frame of that
 // stretch showed a new frame of it. Empty when so, else what is missing.
@@ -98,11 +105,30 @@ std::vector<GateCase> all_gate_cases();
 std::vector<GateCase> vgem_gate_cases();
 std::string gate_case_name(const ::testing::TestParamInfo<GateCase> &info);
 
+// A new client with a window of the test's case and two buffers for it, a
+// red `a` and a green `b`; nothing mapped yet. Meant to be unpacked,
+// `auto [client, window, a, b] = ...`: the members go in reverse order,
+// the connection last.
+struct TwoBufferWindow {
+    std::unique_ptr<Client> client;
+    std::unique_ptr<FencedWindow> window;
+    std::unique_ptr<DmaBufBuffer> a;
+    std::unique_ptr<DmaBufBuffer> b;
+};
+
 // For the tests that run once per case.
 class GateCaseTest : public GateTest, public ::testing::WithParamInterface<GateCase> {
 protected:
     [[nodiscard]] std::unique_ptr<FencedWindow> make_window(Client &client) const {
         return make_fenced_window(GetParam().kind, client, kit(), GetParam().source);
+    }
+    [[nodiscard]] TwoBufferWindow two_buffer_window() {
+        TwoBufferWindow w;
+        w.client = connect_client();
+        w.window = make_window(*w.client);
+        w.a = w.window->buffers().make(gate_win_w, gate_win_h, red);
+        w.b = w.window->buffers().make(gate_win_w, gate_win_h, green);
+        return w;
     }
 };
 

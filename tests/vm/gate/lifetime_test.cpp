@@ -9,6 +9,7 @@
 
 #include "gate_fixture.hpp"
 #include "screencopy.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -16,9 +17,7 @@ namespace {
 class GateLifetime : public GateCaseTest {
 protected:
     void SetUp() override {
-        GateCaseTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(GateCaseTest);
         GATE_REQUIRE_DMABUF();
         animator_ = start_animator();
         observer_ = connect_client();
@@ -39,10 +38,7 @@ protected:
     // run once before a baseline so that whatever sluice keeps for its
     // whole life (a waiter thread, a cache) already exists.
     void warm_up() {
-        auto client = connect_client();
-        auto window = make_window(*client);
-        auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-        auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+        auto [client, window, a, b] = two_buffer_window();
         ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
         FencedCommit held = window->commit(*b, false);
         ASSERT_TRUE(client->roundtrip(gate_timeout));
@@ -71,10 +67,7 @@ TEST_P(GateLifetime, DisconnectWhileHeldLeavesNothingBehind) {
     ASSERT_FALSE(HasFailure());
     const auto before = stable_fds(*observer_);
 
-    auto client = connect_client();
-    auto window = make_window(*client);
-    auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+    auto [client, window, a, b] = two_buffer_window();
     ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
     FencedCommit held = window->commit(*b, false);
     ASSERT_TRUE(client->roundtrip(gate_timeout));
@@ -94,10 +87,7 @@ TEST_P(GateLifetime, DisconnectWhileHeldLeavesNothingBehind) {
 }
 
 TEST_P(GateLifetime, SurfaceDestroyedWhileHeldCancelsTheWait) {
-    auto client = connect_client();
-    auto window = make_window(*client);
-    auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+    auto [client, window, a, b] = two_buffer_window();
     ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
     {
         // Warm-up on this very surface: hold, let through, go back to `a`.
@@ -147,10 +137,7 @@ TEST_F(GateTest, SyncobjTimelineDestroyedWhileHeld) {
     auto release = std::make_unique<ImportedTimeline>(manager, *kit().syncobj);
     const auto acquire_local = acquire->local;
     const auto release_local = release->local;
-    wl_surface_attach(window.surface(), a->get(), 0, 0);
-    wl_surface_damage_buffer(window.surface(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), *acquire, 1);
-    set_release_point(extension.get(), *release, 1);
+    attach_with_points(window.surface(), extension.get(), a->get(), *acquire, 1, *release, 1);
     wl_surface_commit(window.surface());
     acquire.reset();
     release.reset();
@@ -167,10 +154,7 @@ TEST_F(GateTest, SyncobjTimelineDestroyedWhileHeld) {
     ImportedTimeline release2(manager, *kit().syncobj);
     acquire2.local->signal(1);
     auto b = factory.make(gate_win_w, gate_win_h, green);
-    wl_surface_attach(window.surface(), b->get(), 0, 0);
-    wl_surface_damage_buffer(window.surface(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), acquire2, 1);
-    set_release_point(extension.get(), release2, 1);
+    attach_with_points(window.surface(), extension.get(), b->get(), acquire2, 1, release2, 1);
     wl_surface_commit(window.surface());
     ASSERT_TRUE(client->flush());
     EXPECT_TRUE(wait_shown(*observer, green, &why)) << why << " (red: " << visible(*observer, red) << ")";
@@ -178,12 +162,6 @@ TEST_F(GateTest, SyncobjTimelineDestroyedWhileHeld) {
         << "the release point on a destroyed timeline object was never signaled";
     EXPECT_EQ(client->error(), 0) << client->describe_error();
 }
-
-} // namespace
-} // namespace sluice::test
-
-namespace sluice::test {
-namespace {
 
 // xdg-shell allows destroying the role objects (xdg_toplevel, then
 // xdg_surface) and keeping the wl_surface. If that happens while a commit
@@ -224,19 +202,13 @@ TEST_F(GateTest, XdgRoleDestroyedWhileHeld) {
     ImportedTimeline acquire_a(manager, *kit().syncobj), release_a(manager, *kit().syncobj);
     ImportedTimeline acquire_b(manager, *kit().syncobj), release_b(manager, *kit().syncobj);
     acquire_a.local->signal(1);
-    wl_surface_attach(surface.get(), a->get(), 0, 0);
-    wl_surface_damage_buffer(surface.get(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), acquire_a, 1);
-    set_release_point(extension.get(), release_a, 1);
+    attach_with_points(surface.get(), extension.get(), a->get(), acquire_a, 1, release_a, 1);
     wl_surface_commit(surface.get());
     ASSERT_TRUE(client->flush());
     std::string why;
     ASSERT_TRUE(wait_shown(*observer, red, &why)) << why;
 
-    wl_surface_attach(surface.get(), b->get(), 0, 0);
-    wl_surface_damage_buffer(surface.get(), 0, 0, gate_win_w, gate_win_h);
-    set_acquire_point(extension.get(), acquire_b, 1);
-    set_release_point(extension.get(), release_b, 1);
+    attach_with_points(surface.get(), extension.get(), b->get(), acquire_b, 1, release_b, 1);
     wl_surface_commit(surface.get());
     ASSERT_TRUE(client->roundtrip(gate_timeout));
 
@@ -261,12 +233,6 @@ TEST_F(GateTest, XdgRoleDestroyedWhileHeld) {
         << release_b.local->signaled(1);
     EXPECT_EQ(client->error(), 0) << client->describe_error();
 }
-
-} // namespace
-} // namespace sluice::test
-
-namespace sluice::test {
-namespace {
 
 // Every held commit costs sluice file descriptors (the acquire fence, a
 // wait). One client that piles up held commits must not use up sluice's
@@ -340,12 +306,6 @@ TEST_F(GateTest, HeldCommitsOfOneClientDoNotExhaustSluicesFds) {
         << animator->failure();
     timeline.advance(commits);
 }
-
-} // namespace
-} // namespace sluice::test
-
-namespace sluice::test {
-namespace {
 
 // When sluice cannot wait for a fence (here: its descriptor table is full,
 // so it cannot watch the fence fd), the commit must stay held — or the

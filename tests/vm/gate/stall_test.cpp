@@ -6,6 +6,7 @@
 // printed as "[measure]" lines; only behaviour is asserted, never a time.
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 #include <thread>
 
 #include "gate_fixture.hpp"
@@ -39,6 +40,21 @@ std::string format(const Stretch &s) {
                   s.refresh_ms > 0 ? s.worst_interval_ms / s.refresh_ms : 0.0,
                   static_cast<unsigned long long>(s.worst_seq_gap));
     return line;
+}
+
+// While something another client did is pending: the animator must still
+// get min_frames frames after `from`. Fails saying that the output stopped
+// while `pending`; prints what it measured, under `measured`.
+void expect_frames_while_pending(Animator &animator, Client &observer, uint64_t from, const GateCase &gate_case,
+                                 std::string_view pending, std::string_view measured) {
+    const auto start = std::chrono::steady_clock::now();
+    auto reached = animator.wait_for_seq_above(from + min_frames - 1, gate_timeout);
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_TRUE(reached.has_value()) << "the output stopped while " << pending << ": the animating client got "
+                                     << animator.latest_seq() - from << " frames in " << waited
+                                     << " s; sluice's main thread: " << describe_main_thread(peer_pid(observer));
+    std::cout << "[measure] " << gate_case << " " << measured << ": " << animator.latest_seq() - from
+              << " animator frames in " << waited << " s while it was pending\n";
 }
 
 class GateStall : public GateCaseTest {
@@ -78,10 +94,7 @@ TEST_P(GateStall, AnimatorKeepsEveryFrameWhileAnotherClientHoldsAFence) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
-    auto client = connect_client();
-    auto window = make_window(*client);
-    auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+    auto [client, window, a, b] = two_buffer_window();
     ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
     std::string why;
     ASSERT_TRUE(wait_shown(*observer, red, &why)) << why;
@@ -143,17 +156,9 @@ TEST_P(GateStall, FenceAddedToTheBufferOnScreenStallsNoOne) {
 
     SwSyncFence writer;
     a->dmabuf().import_write_fence(writer.fence());
-    const uint64_t from = animator->latest_seq();
-    const auto start = std::chrono::steady_clock::now();
-    auto reached = animator->wait_for_seq_above(from + min_frames - 1, gate_timeout);
-    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_TRUE(reached.has_value())
-        << "the output stopped while another client's buffer on screen had a pending write fence: the animating "
-           "client got "
-        << animator->latest_seq() - from << " frames in " << waited
-        << " s; sluice's main thread: " << describe_main_thread(peer_pid(*observer));
-    std::cout << "[measure] " << GetParam() << " fence on the shown buffer: " << animator->latest_seq() - from
-              << " animator frames in " << waited << " s while it was pending\n";
+    expect_frames_while_pending(*animator, *observer, animator->latest_seq(), GetParam(),
+                                "another client's buffer on screen had a pending write fence",
+                                "fence on the shown buffer");
     writer.signal();
     EXPECT_TRUE(animator->wait_for_seq_above(animator->latest_seq() + 2, gate_timeout).has_value());
 }
@@ -172,27 +177,17 @@ TEST_P(GateExplicitIgnoresImplicit, PendingImplicitFenceStallsNoOne) {
     GATE_REQUIRE_DMABUF();
     auto animator = start_animator();
     auto observer = connect_client();
-    auto client = connect_client();
-    auto window = make_window(*client);
-    auto a = window->buffers().make(gate_win_w, gate_win_h, red);
-    auto b = window->buffers().make(gate_win_w, gate_win_h, green);
+    auto [client, window, a, b] = two_buffer_window();
     ASSERT_TRUE(window->map(*a, gate_timeout)) << client->describe_error();
 
     SwSyncFence implicit_writer;
     b->dmabuf().import_write_fence(implicit_writer.fence());
     const uint64_t from = animator->latest_seq();
     FencedCommit commit = window->commit(*b, true);
-    const auto start = std::chrono::steady_clock::now();
-    auto reached = animator->wait_for_seq_above(from + min_frames - 1, gate_timeout);
-    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_TRUE(reached.has_value())
-        << "the output stopped while a buffer with a signaled explicit acquire fence but a pending implicit "
-           "fence was committed: the animating client got "
-        << animator->latest_seq() - from << " frames in " << waited
-        << " s; sluice's main thread: " << describe_main_thread(peer_pid(*observer));
-    std::cout << "[measure] " << GetParam()
-              << " pending implicit fence under explicit sync: " << animator->latest_seq() - from
-              << " animator frames in " << waited << " s\n";
+    expect_frames_while_pending(*animator, *observer, from, GetParam(),
+                                "a buffer with a signaled explicit acquire fence but a pending implicit fence "
+                                "was committed",
+                                "pending implicit fence under explicit sync");
     implicit_writer.signal();
     EXPECT_TRUE(wait_for(*client, [&] { return commit.presented(); })) << client->describe_error();
 }

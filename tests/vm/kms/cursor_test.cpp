@@ -14,6 +14,7 @@
 #include "kms_fixture.hpp"
 #include "input.hpp"
 #include "shm.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -81,13 +82,10 @@ private:
     uint32_t enters_ = 0;
 };
 
-class CursorPlane : public KmsRendererTest {
+class CursorPlane : public KmsRendererClientTest {
 protected:
     void SetUp() override {
-        KmsRendererTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
-        client_ = connect_client();
+        SLUICE_VM_BASE_SET_UP(KmsRendererClientTest);
         pixels_ = std::make_unique<ShmBuffer>(client_->shm(), window_.width, window_.height);
         pixels_->fill(opaque_of(kms_blue));
         window_toplevel_ = std::make_unique<Toplevel>(*client_);
@@ -114,7 +112,6 @@ protected:
     }
 
     const Rect window_ = centered(vkms_width, vkms_height, 300, 200);
-    std::unique_ptr<Client> client_;
     std::unique_ptr<ShmBuffer> pixels_;
     std::unique_ptr<Toplevel> window_toplevel_;
 };

@@ -16,6 +16,7 @@
 #include "dmabuf_feedback_client.hpp"
 #include "kms_fixture.hpp"
 #include "shm.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -40,21 +41,30 @@ bool wait_for_last(SurfaceFeedback &feedback, Done done) {
     return true;
 }
 
-using DmabufFeedbackTest = KmsRendererTest;
+// Every case needs linux-dmabuf: without it there is no feedback to read.
+class DmabufFeedbackTest : public KmsRendererClientTest {
+protected:
+    void SetUp() override {
+        SLUICE_VM_BASE_SET_UP(KmsRendererClientTest);
+        if (client_->find_global("zwp_linux_dmabuf_v1") == nullptr)
+            GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam()
+                         << " renderer here (wlroots 0.15's gles2 renderer on Mesa's kms_swrast has no DRM device)";
+    }
+    void TearDown() override {
+        // Gone before sluice stops, as the cases' own clients were.
+        client_.reset();
+        KmsRendererClientTest::TearDown();
+    }
+};
 
 TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst) {
-    auto client = connect_client();
-    const Global *global = client->find_global("zwp_linux_dmabuf_v1");
-    if (global == nullptr)
-        GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam()
-                     << " renderer here (wlroots 0.15's gles2 renderer on Mesa's kms_swrast has no DRM device)";
-    ASSERT_GE(global->version, 4u);
+    ASSERT_GE(client_->find_global("zwp_linux_dmabuf_v1")->version, 4u);
 
-    ShmBuffer pixels(client->shm(), 200, 150);
+    ShmBuffer pixels(client_->shm(), 200, 150);
     pixels.fill(opaque_of(kms_blue));
-    Toplevel window(*client);
-    SurfaceFeedback feedback(*client, window.surface());
-    ASSERT_TRUE(window.map(pixels, session_timeout)) << client->describe_error();
+    Toplevel window(*client_);
+    SurfaceFeedback feedback(*client_, window.surface());
+    ASSERT_TRUE(window.map(pixels, session_timeout)) << client_->describe_error();
     ASSERT_TRUE(feedback.wait_for_more_than(0, session_timeout)) << "no feedback for a window";
 
     // Windowed: one tranche, the renderer's, on the device that imports.
@@ -67,8 +77,8 @@ TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst) {
     // Fullscreen: the scanout tranche first.
     const size_t before = feedback.received().size();
     xdg_toplevel_set_fullscreen(window.toplevel(), nullptr);
-    client->flush();
-    ASSERT_TRUE(client->dispatch_until([&] { return fullscreen_state(window); }, session_timeout));
+    client_->flush();
+    ASSERT_TRUE(client_->dispatch_until([&] { return fullscreen_state(window); }, session_timeout));
     ASSERT_TRUE(feedback.wait_for_more_than(before, session_timeout))
         << "no new feedback after going fullscreen; last: " << feedback.received().back().describe();
     const DmabufFeedback full = feedback.received().back();
@@ -127,8 +137,8 @@ TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst) {
     // Leaving fullscreen takes the scanout tranche away again.
     const size_t during = feedback.received().size();
     xdg_toplevel_unset_fullscreen(window.toplevel());
-    client->flush();
-    ASSERT_TRUE(client->dispatch_until([&] { return !fullscreen_state(window); }, session_timeout));
+    client_->flush();
+    ASSERT_TRUE(client_->dispatch_until([&] { return !fullscreen_state(window); }, session_timeout));
     ASSERT_TRUE(feedback.wait_for_more_than(during, session_timeout)) << "no new feedback after leaving fullscreen";
     const DmabufFeedback after = feedback.received().back();
     ASSERT_EQ(after.tranches.size(), 1u) << after.describe();
@@ -136,28 +146,24 @@ TEST_P(DmabufFeedbackTest, FullscreenWindowGetsAScanoutTrancheFirst) {
 }
 
 TEST_P(DmabufFeedbackTest, SecondWindowStaysWithoutScanoutTranche) {
-    auto client = connect_client();
-    if (client->find_global("zwp_linux_dmabuf_v1") == nullptr)
-        GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam() << " renderer here";
-
     // One window fullscreen, another beside it: only the first is told
     // about scanout.
-    ShmBuffer first_pixels(client->shm(), 100, 100);
+    ShmBuffer first_pixels(client_->shm(), 100, 100);
     first_pixels.fill(opaque_of(kms_red));
-    Toplevel fullscreen(*client, Toplevel::Options{.title = "fullscreen"});
+    Toplevel fullscreen(*client_, Toplevel::Options{.title = "fullscreen"});
     ASSERT_TRUE(fullscreen.map(first_pixels, session_timeout));
     xdg_toplevel_set_fullscreen(fullscreen.toplevel(), nullptr);
-    client->flush();
-    ASSERT_TRUE(client->dispatch_until([&] { return fullscreen_state(fullscreen); }, session_timeout));
+    client_->flush();
+    ASSERT_TRUE(client_->dispatch_until([&] { return fullscreen_state(fullscreen); }, session_timeout));
 
-    ShmBuffer second_pixels(client->shm(), 100, 100);
+    ShmBuffer second_pixels(client_->shm(), 100, 100);
     second_pixels.fill(opaque_of(kms_green));
-    Toplevel windowed(*client, Toplevel::Options{.title = "windowed"});
-    SurfaceFeedback feedback(*client, windowed.surface());
+    Toplevel windowed(*client_, Toplevel::Options{.title = "windowed"});
+    SurfaceFeedback feedback(*client_, windowed.surface());
     ASSERT_TRUE(windowed.map(second_pixels, session_timeout));
     ASSERT_TRUE(feedback.wait_for_more_than(0, session_timeout));
     // Give sluice a roundtrip to send anything more it would send.
-    ASSERT_TRUE(client->roundtrip(session_timeout));
+    ASSERT_TRUE(client_->roundtrip(session_timeout));
     for (const auto &received : feedback.received()) {
         ASSERT_EQ(received.tranches.size(), 1u) << received.describe();
         EXPECT_EQ(received.tranches[0].flags, 0u);
@@ -165,18 +171,14 @@ TEST_P(DmabufFeedbackTest, SecondWindowStaysWithoutScanoutTranche) {
 }
 
 TEST_P(DmabufFeedbackTest, WindowCoveringTheOutputGetsAScanoutTrancheWhileAlone) {
-    auto client = connect_client();
-    if (client->find_global("zwp_linux_dmabuf_v1") == nullptr)
-        GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam() << " renderer here";
-
     // Not fullscreen: a window of the output's size, which sluice centers,
     // so it covers the output exactly. Its wl_shm buffer is no dma-buf, so
     // the plane refuses it; a buffer from the scanout tranche would go.
-    ShmBuffer pixels(client->shm(), vkms_width, vkms_height);
+    ShmBuffer pixels(client_->shm(), vkms_width, vkms_height);
     pixels.fill(opaque_of(kms_blue));
-    Toplevel window(*client, Toplevel::Options{.title = "covering"});
-    SurfaceFeedback feedback(*client, window.surface());
-    ASSERT_TRUE(window.map(pixels, session_timeout)) << client->describe_error();
+    Toplevel window(*client_, Toplevel::Options{.title = "covering"});
+    SurfaceFeedback feedback(*client_, window.surface());
+    ASSERT_TRUE(window.map(pixels, session_timeout)) << client_->describe_error();
     ASSERT_FALSE(fullscreen_state(window));
     ASSERT_TRUE(wait_for_last(feedback, has_scanout_tranche))
         << "no scanout tranche for the window covering the output; last: " << feedback.received().back().describe()
@@ -189,10 +191,10 @@ TEST_P(DmabufFeedbackTest, WindowCoveringTheOutputGetsAScanoutTrancheWhileAlone)
         << server().log();
 
     // Another window shows: the first is no candidate any more.
-    ShmBuffer other_pixels(client->shm(), 100, 100);
+    ShmBuffer other_pixels(client_->shm(), 100, 100);
     other_pixels.fill(opaque_of(kms_green));
-    auto other = std::make_unique<Toplevel>(*client, Toplevel::Options{.title = "other"});
-    ASSERT_TRUE(other->map(other_pixels, session_timeout)) << client->describe_error();
+    auto other = std::make_unique<Toplevel>(*client_, Toplevel::Options{.title = "other"});
+    ASSERT_TRUE(other->map(other_pixels, session_timeout)) << client_->describe_error();
     ASSERT_TRUE(wait_for_last(feedback, [](const DmabufFeedback &f) { return !has_scanout_tranche(f); }))
         << "the scanout tranche stayed with a second window shown; last: " << feedback.received().back().describe();
     const DmabufFeedback covered = feedback.received().back();
@@ -203,7 +205,7 @@ TEST_P(DmabufFeedbackTest, WindowCoveringTheOutputGetsAScanoutTrancheWhileAlone)
 
     // It goes: alone again, the tranche comes back.
     other.reset();
-    ASSERT_TRUE(client->roundtrip(session_timeout));
+    ASSERT_TRUE(client_->roundtrip(session_timeout));
     ASSERT_TRUE(wait_for_last(feedback, has_scanout_tranche))
         << "no scanout tranche once alone again; last: " << feedback.received().back().describe();
 
@@ -211,11 +213,11 @@ TEST_P(DmabufFeedbackTest, WindowCoveringTheOutputGetsAScanoutTrancheWhileAlone)
     // window send nothing.
     const size_t settled = feedback.received().size();
     for (int frame = 0; frame < 3; ++frame) {
-        PresentationFeedback presented(client->presentation(), window.surface());
+        PresentationFeedback presented(client_->presentation(), window.surface());
         window.commit_buffer(pixels);
-        ASSERT_TRUE(client->dispatch_until([&] { return presented.resolved(); }, session_timeout));
+        ASSERT_TRUE(client_->dispatch_until([&] { return presented.resolved(); }, session_timeout));
     }
-    ASSERT_TRUE(client->roundtrip(session_timeout));
+    ASSERT_TRUE(client_->roundtrip(session_timeout));
     EXPECT_EQ(feedback.received().size(), settled) << feedback.received().back().describe();
 }
 

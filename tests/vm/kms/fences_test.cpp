@@ -11,6 +11,7 @@
 #include "animator.hpp"
 #include "fenced_window.hpp"
 #include "kms_fixture.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -18,9 +19,7 @@ namespace {
 class FencesAndKms : public KmsSessionTest {
 protected:
     void SetUp() override {
-        KmsSessionTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(KmsSessionTest);
         if (!SwSyncTimeline::available())
             GTEST_SKIP() << sw_sync_path << " is missing";
         ASSERT_NO_FATAL_FAILURE(start({.renderer = "pixman"}));

@@ -12,6 +12,7 @@
 #include <xf86drm.h>
 
 #include "shm.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 
@@ -20,9 +21,7 @@ using Clock = std::chrono::steady_clock;
 } // namespace
 
 void KmsSessionTest::SetUp() {
-    SessionTest::SetUp();
-    if (IsSkipped() || HasFatalFailure())
-        return;
+    SLUICE_VM_BASE_SET_UP(SessionTest);
     kms_ = KmsDevice::open_vkms();
     if (!kms_)
         GTEST_SKIP() << "no vkms device in /dev/dri";
@@ -46,10 +45,13 @@ void KmsRendererTest::SetUp() {
         GTEST_SKIP() << "gles2 (llvmpipe) is too slow in an ASan build under TCG for these scenes; "
                         "the normal build runs them";
 #endif
-    KmsSessionTest::SetUp();
-    if (IsSkipped() || HasFatalFailure())
-        return;
+    SLUICE_VM_BASE_SET_UP(KmsSessionTest);
     ASSERT_NO_FATAL_FAILURE(start({.renderer = GetParam()}));
+}
+
+void KmsRendererClientTest::SetUp() {
+    SLUICE_VM_BASE_SET_UP(KmsRendererTest);
+    client_ = connect_client();
 }
 
 bool KmsSessionTest::wait_kms(const std::function<bool(const Snapshot &)> &done, Snapshot *last,

@@ -68,6 +68,14 @@ class KmsRendererTest : public KmsSessionTest, public ::testing::WithParamInterf
 protected:
     void SetUp() override;
 };
+// The same with one client connected once sluice runs. It is a member of
+// the base, so it outlives a derived fixture's objects on its connection.
+class KmsRendererClientTest : public KmsRendererTest {
+protected:
+    void SetUp() override;
+
+    std::unique_ptr<Client> client_;
+};
 #define SLUICE_KMS_RENDERERS(fixture)                             \
     INSTANTIATE_TEST_SUITE_P(                                     \
         Renderers, fixture, ::testing::Values("pixman", "gles2"), \

@@ -13,19 +13,17 @@
 #include "fixture.hpp"
 #include "kms_fixture.hpp"
 #include "shm.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
 
 constexpr uint32_t background = 0xff262a33;
 
-class DirectScanout : public KmsRendererTest {
+class DirectScanout : public KmsRendererClientTest {
 protected:
     void SetUp() override {
-        KmsRendererTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
-        client_ = connect_client();
+        SLUICE_VM_BASE_SET_UP(KmsRendererClientTest);
         if (!LinuxDmabuf::offered(*client_))
             GTEST_SKIP() << "sluice offers no linux-dmabuf with the " << GetParam()
                          << " renderer here (wlroots 0.15's gles2 renderer on Mesa's kms_swrast has no DRM "
@@ -84,7 +82,6 @@ protected:
         return image;
     }
 
-    std::unique_ptr<Client> client_;
     std::unique_ptr<LinuxDmabuf> dmabuf_;
     std::unique_ptr<FullscreenWindow> window_;
 };

@@ -40,17 +40,10 @@ std::string difference(const Image &a, const Image &b) {
     return count == 0 ? "" : std::to_string(count) + " pixels differ:" + first.str();
 }
 
-class Screenshots : public KmsRendererTest {
+// The pointer never moves: no cursor image, nothing on the cursor plane,
+// nothing a screencopy without cursor would leave out.
+class Screenshots : public KmsRendererClientTest {
 protected:
-    void SetUp() override {
-        // The pointer never moves: no cursor image, nothing on the cursor
-        // plane, nothing a screencopy without cursor would leave out.
-        KmsRendererTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
-        client_ = connect_client();
-    }
-
     // Two windows, a patterned one and a green one over it, both
     // shown; returns the picture they make with the background.
     Image two_windows(Client &client) {
@@ -100,7 +93,6 @@ protected:
     }
 
     // Declared first: the windows and buffers die before their connection.
-    std::unique_ptr<Client> client_;
     std::unique_ptr<ShmBuffer> pattern_, green_;
     std::unique_ptr<Toplevel> first_, second_;
 };

@@ -17,6 +17,7 @@
 #include "session_fixture.hpp"
 #include "shm.hpp"
 #include "xdg.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -47,9 +48,7 @@ struct Window {
 class SessionInput : public SessionTest {
 protected:
     void SetUp() override {
-        SessionTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(SessionTest);
         ASSERT_NO_FATAL_FAILURE(start({.renderer = "pixman"}));
         // Park the pointer in a corner, away from every window.
         pointer().move_to(2, 2);

@@ -16,6 +16,7 @@
 #include "session_fixture.hpp"
 #include "shm.hpp"
 #include "xdg.hpp"
+#include "tests/vm/base_set_up.hpp"
 
 namespace sluice::test {
 namespace {
@@ -36,9 +37,7 @@ uint64_t now_ns(clockid_t clock) {
 class SessionOutput : public SessionTest, public ::testing::WithParamInterface<const char *> {
 protected:
     void SetUp() override {
-        SessionTest::SetUp();
-        if (IsSkipped() || HasFatalFailure())
-            return;
+        SLUICE_VM_BASE_SET_UP(SessionTest);
         // The pointer stays out of the way of the windows: no input needed.
         ASSERT_NO_FATAL_FAILURE(start({.renderer = GetParam()}));
     }
