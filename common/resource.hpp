@@ -19,8 +19,8 @@ namespace sluice {
 }
 
 // A new object made by a request on `parent`, at the parent's version.
-[[nodiscard]] inline wl_resource *create_resource(wl_client *client, const wl_interface *interface,
-                                                  wl_resource *parent, uint32_t id) {
+[[nodiscard]] inline wl_resource *create_resource(wl_client *client, const wl_interface *interface, wl_resource *parent,
+                                                  uint32_t id) {
     return create_resource(client, interface, wl_resource_get_version(parent), id);
 }
 
