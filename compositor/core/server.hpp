@@ -1,5 +1,7 @@
-// The one server object: owns the display, the backend and every wlroots
-// global, and is handed down to everything else (there are no globals).
+// The composition root: creates the display, the backend and renderer, the
+// globals, the desktop, the seat and the outputs, in order, and wires them;
+// each part is given only what it uses. The accessors below serve
+// control/ and the wlcs module.
 #pragma once
 
 #include <list>
@@ -11,10 +13,6 @@
 #include "compositor/core/ready_fd.hpp"
 #include "compositor/core/renderer.hpp"
 #include "wlroots/wlr.hpp"
-
-namespace sluice::render {
-class RenderFences;
-}
 
 namespace sluice::sync {
 class SyncContext;
