@@ -35,15 +35,18 @@ State &state() {
 // The source path from the top of the tree: __FILE__ is as the compiler
 // was given it (../compositor/gate/commit_gate.cpp from the build dir).
 const char *short_path(const char *file) {
-    const char *shortest = file;
-    for (const char *top : {"compositor/", "common/", "protocols/", "render/", "sync/", "tests/", "tools/"}) {
-        for (const char *p = file; *p != '\0'; ++p) {
-            if (std::string_view(p).starts_with(top) && (p == file || p[-1] == '/')) {
+    // The first path component that names one of sluice's top folders.
+    for (const char *p = file; *p != '\0'; ++p) {
+        if (p != file && p[-1] != '/') {
+            continue;
+        }
+        for (std::string_view top : {"compositor/", "common/", "protocols/", "render/", "sync/", "tests/", "tools/"}) {
+            if (std::string_view(p).starts_with(top)) {
                 return p;
             }
         }
     }
-    return shortest;
+    return file;
 }
 
 } // namespace
