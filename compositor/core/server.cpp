@@ -18,6 +18,7 @@
 #include "common/log.hpp"
 #include "compositor/output/output.hpp"
 #include "compositor/output/presentation.hpp"
+#include "compositor/input/input_injection.hpp"
 #include "compositor/input/seat.hpp"
 #include "compositor/core/startup.hpp"
 #include "compositor/shell/desktop.hpp"
@@ -122,6 +123,7 @@ void Server::create_globals() {
     seat_ = std::make_unique<Seat>(display_, backend(), output_layout_, scene_, *desktop_,
                                    [this](int exit_code) { terminate(exit_code); });
     desktop_->attach_seat(seat_.get());
+    input_injection_ = std::make_unique<InputInjection>(display_, *seat_);
     clients_ = std::make_unique<Clients>(display_);
     create_sync_globals();
 
@@ -165,6 +167,7 @@ Server::~Server() {
         desktop_->attach_seat(nullptr);
     }
     // The seat lets go of input devices before the backend destroys them.
+    input_injection_.reset();
     seat_.reset();
     new_output_.disconnect();
     // Destroys the outputs, which take themselves out of the layout, the

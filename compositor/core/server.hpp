@@ -33,6 +33,7 @@ class Clients;
 class CommitGate;
 class Desktop;
 class DmabufFeedback;
+class InputInjection;
 class Presentation;
 class Output;
 class Seat;
@@ -109,6 +110,8 @@ private:
     std::list<std::unique_ptr<Output>> outputs_;
     std::unique_ptr<Desktop> desktop_;
     std::unique_ptr<Seat> seat_;
+    // Virtual keyboards and pointers of clients; feeds the seat.
+    std::unique_ptr<InputInjection> input_injection_;
     std::unique_ptr<sync::SyncContext> sync_;
     std::unique_ptr<CommitGate> gate_;
     std::unique_ptr<Presentation> presentation_;
