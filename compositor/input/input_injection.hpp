@@ -1,7 +1,7 @@
 // The virtual keyboard and pointer protocols: clients (test harnesses,
 // remote desktops, on-screen keyboards) make input devices that join the
 // seat like real ones. Whoever binds them can type and click into every
-// window.
+// window, so the Server makes this only when asked (--allow-input-injection).
 #pragma once
 
 #include "common/listener.hpp"
