@@ -1,5 +1,6 @@
 #include "protocols/linux_drm_syncobj.hpp"
 
+#include "common/log.hpp"
 #include "common/resource.hpp"
 #include "linux-drm-syncobj-v1-protocol.h"
 
@@ -13,10 +14,59 @@ std::uint64_t join_point(uint32_t hi, uint32_t lo) { return (static_cast<std::ui
 
 void destroy_resource(wl_client *, wl_resource *resource) { wl_resource_destroy(resource); }
 
-// wp_linux_drm_syncobj_timeline_v1: holds a share of the imported timeline.
-struct Timeline {
-    std::shared_ptr<const sync::DrmSyncobjTimeline> timeline;
+// What wp_linux_drm_syncobj_timeline_v1 stands for: the imported timeline,
+// and the client's syncobj file it came from, kept to tell whether two
+// timeline objects are one syncobj (same_syncobj).
+struct ImportedTimeline {
+    sync::DrmSyncobjTimeline timeline;
+    sync::UniqueFd file;
 };
+
+// The wp_linux_drm_syncobj_timeline_v1 resource's share of it.
+struct Timeline {
+    std::shared_ptr<const ImportedTimeline> imported;
+};
+
+// A point set on a surface, until its commit.
+struct PendingPoint {
+    std::shared_ptr<const ImportedTimeline> imported;
+    std::uint64_t point = 0;
+
+    // What the gate gets: a share of the timeline that keeps the whole
+    // import (file included) alive while commits naming it are queued.
+    SharedTimelinePoint take() && {
+        const sync::DrmSyncobjTimeline *timeline = &imported->timeline;
+        return SharedTimelinePoint{std::shared_ptr<const sync::DrmSyncobjTimeline>(std::move(imported), timeline),
+                                   point};
+    }
+};
+
+// Whether two timeline objects name one kernel syncobj, which is what the
+// XML's "identical timelines" must mean: a client can import one syncobj
+// twice. Read from drivers/gpu/drm/drm_syncobj.c (6.12):
+// - the handles cannot tell: DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE allocates a new
+//   one (idr_alloc) at every import, of the same file too (unlike PRIME
+//   imports of GEM buffers, which find the existing handle);
+// - the inodes cannot tell: a syncobj file is an anon_inode file, and
+//   every anon inode file shares one inode;
+// - the open file can: SCM_RIGHTS hands sluice the very file the client
+//   sent, so one fd sent twice (or a dup of it) arrives as one file, whose
+//   private_data is the syncobj. kcmp(KCMP_FILE) compares open files.
+// Two exports of one syncobj (each DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD makes a
+// new file) stay apart: nothing in the uapi links them. What such a client
+// escapes harms only itself: a release point on its own timeline at or
+// below its acquire point.
+bool same_syncobj(const ImportedTimeline &a, const ImportedTimeline &b) {
+    if (&a == &b) {
+        return true;
+    }
+    auto same = sync::same_open_file(a.file, b.file);
+    if (!same) {
+        LOG_DEBUG(protocol, "cannot compare two syncobj files: %s", same.error().message.c_str());
+        return false;
+    }
+    return *same;
+}
 
 const struct wp_linux_drm_syncobj_timeline_v1_interface timeline_impl = {
     .destroy = destroy_resource,
@@ -90,9 +140,7 @@ public:
                                    "explicit synchronization needs a linux-dmabuf buffer");
             return false;
         }
-        // "Identical timelines" is taken as the same imported timeline
-        // object; a client importing one syncobj twice gets no check.
-        if (acquire->timeline == release->timeline && acquire->point >= release->point) {
+        if (acquire->point >= release->point && same_syncobj(*acquire->imported, *release->imported)) {
             wl_resource_post_error(resource_, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_CONFLICTING_POINTS,
                                    "acquire point %llu is not below release point %llu on the same timeline",
                                    static_cast<unsigned long long>(acquire->point),
@@ -100,8 +148,8 @@ public:
             return false;
         }
         out.explicit_sync = true;
-        out.acquire.push_back(AcquireFence{std::move(*acquire), std::nullopt});
-        out.release.push_back(std::make_unique<SyncobjRelease>(std::move(*release)));
+        out.acquire.push_back(AcquireFence{std::move(*acquire).take(), std::nullopt});
+        out.release.push_back(std::make_unique<SyncobjRelease>(std::move(*release).take()));
         return true;
     }
 
@@ -113,7 +161,7 @@ public:
                                    "the wl_surface was destroyed");
             return false;
         }
-        SharedTimelinePoint point{timeline_from_resource(timeline_resource)->timeline, join_point(hi, lo)};
+        PendingPoint point{timeline_from_resource(timeline_resource)->imported, join_point(hi, lo)};
         (acquire ? acquire_ : release_) = std::move(point);
         return true;
     }
@@ -129,8 +177,8 @@ private:
     }
 
     wl_resource *resource_;
-    std::optional<SharedTimelinePoint> acquire_;
-    std::optional<SharedTimelinePoint> release_;
+    std::optional<PendingPoint> acquire_;
+    std::optional<PendingPoint> release_;
 };
 
 namespace {
@@ -192,7 +240,7 @@ void LinuxDrmSyncobjManager::handle_get_surface(wl_client *client, wl_resource *
 }
 
 void LinuxDrmSyncobjManager::handle_import_timeline(wl_client *client, wl_resource *resource, uint32_t id, int32_t fd) {
-    sync::UniqueFd owned(fd); // ours from here on, whatever happens
+    sync::UniqueFd owned(fd); // ours from here on, whatever happens (kept: see same_syncobj)
     auto *self = static_cast<LinuxDrmSyncobjManager *>(wl_resource_get_user_data(resource));
     if (self == nullptr) {
         return;
@@ -207,7 +255,8 @@ void LinuxDrmSyncobjManager::handle_import_timeline(wl_client *client, wl_resour
     if (timeline == nullptr) {
         return;
     }
-    auto *object = new Timeline{std::make_shared<const sync::DrmSyncobjTimeline>(std::move(imported).value())};
+    auto *object = new Timeline{
+        std::make_shared<const ImportedTimeline>(ImportedTimeline{std::move(imported).value(), std::move(owned)})};
     wl_resource_set_implementation(timeline, &timeline_impl, object,
                                    [](wl_resource *r) { delete timeline_from_resource(r); });
 }

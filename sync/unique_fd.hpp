@@ -73,4 +73,10 @@ inline BorrowedFd::BorrowedFd(const UniqueFd &owner) noexcept : fd_(owner.get())
 // A new close-on-exec fd for the same open file.
 [[nodiscard]] Result<UniqueFd> duplicate_fd(BorrowedFd fd);
 
+// Whether `a` and `b` stand for one open file: one fd dup()ed, or sent
+// over a unix socket (SCM_RIGHTS passes the file itself). Not whether they
+// share an inode: files of anon inodes (eventfds, sync_files, syncobjs)
+// all share one. kcmp(KCMP_FILE); an error without CONFIG_KCMP.
+[[nodiscard]] Result<bool> same_open_file(BorrowedFd a, BorrowedFd b);
+
 } // namespace sluice::sync

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <utility>
@@ -27,6 +29,33 @@ bool fill_address(const std::string &path, sockaddr_un &address) {
     }
     memcpy(address.sun_path, path.c_str(), path.size() + 1);
     return true;
+}
+
+// The control socket drives the whole session (input, screenshots, quit),
+// so only sluice's owner may reach it. Its mode keeps others out, but a
+// user who can write the directory could replace the file with a socket of
+// their own: the directory must be the owner's (or root's, like /tmp), and
+// writable by nobody else unless it is sticky. Empty when it is fine.
+std::string directory_problem(const std::string &path) {
+    const auto slash = path.rfind('/');
+    const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    struct stat st {};
+    if (stat(directory.c_str(), &st) != 0) {
+        return "cannot stat its directory " + directory + ": " + strerror(errno);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return directory + " is not a directory";
+    }
+    if (st.st_uid != geteuid() && st.st_uid != 0) {
+        return "its directory " + directory + " belongs to uid " + std::to_string(st.st_uid) +
+               ", who could replace the socket";
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
+        return "its directory " + directory +
+               " is writable by other users and not sticky, so they could "
+               "replace the socket";
+    }
+    return {};
 }
 
 // A socket file that nobody listens on is left over from a sluice that
@@ -65,7 +94,17 @@ std::unique_ptr<ControlServer> ControlServer::create(wl_event_loop *loop, const 
         LOG_ERROR(control, "control socket path too long: %s", path.c_str());
         return nullptr;
     }
-    if (access(path.c_str(), F_OK) == 0) {
+    if (auto problem = directory_problem(path); !problem.empty()) {
+        LOG_ERROR(control, "refusing the control socket %s: %s", path.c_str(), problem.c_str());
+        return nullptr;
+    }
+    struct stat existing {};
+    if (lstat(path.c_str(), &existing) == 0) {
+        // Only a dead sluice's socket is replaced, never someone's file.
+        if (!S_ISSOCK(existing.st_mode)) {
+            LOG_ERROR(control, "refusing the control socket %s: something that is not a socket is there", path.c_str());
+            return nullptr;
+        }
         if (socket_in_use(address)) {
             LOG_ERROR(control, "control socket %s is in use by another process", path.c_str());
             return nullptr;
@@ -79,6 +118,12 @@ std::unique_ptr<ControlServer> ControlServer::create(wl_event_loop *loop, const 
     }
     // From here on the file is ours: every return below removes it.
     SocketFile socket_file(path);
+    // Before listen(): until then a connect() is refused whatever the mode,
+    // so nobody gets in through the umask's mode in between.
+    if (chmod(path.c_str(), S_IRUSR | S_IWUSR) != 0) {
+        LOG_ERROR(control, "cannot make the control socket %s its owner's only: %s", path.c_str(), strerror(errno));
+        return nullptr;
+    }
     if (listen(fd.get(), 16) != 0) {
         LOG_ERROR(control, "cannot listen on the control socket %s: %s", path.c_str(), strerror(errno));
         return nullptr;
@@ -123,6 +168,9 @@ void ControlServer::accept_all() {
             }
             return;
         }
+        if (!from_owner(fd)) {
+            continue;
+        }
         auto connection = std::make_unique<Connection>();
         connection->server = this;
         connection->fd = std::move(fd);
@@ -134,6 +182,30 @@ void ControlServer::accept_all() {
         }
         connections_.push_back(std::move(connection));
     }
+}
+
+bool ControlServer::from_owner(const sync::UniqueFd &fd) {
+    // The mode keeps other users out; this holds where the mode does not
+    // (someone widened it): the kernel's record of who connected, which no
+    // peer can forge.
+    ucred peer{};
+    socklen_t size = sizeof(peer);
+    if (getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) {
+        LOG_ERROR(control, "refused a control connection: cannot tell who it is from (SO_PEERCRED: %s)",
+                  strerror(errno));
+        return false;
+    }
+    const uid_t owner = geteuid();
+    if (peer.uid == owner) {
+        return true;
+    }
+    LOG_ERROR(control, "refused a control connection from uid %u (pid %d): the control socket serves only uid %u",
+              static_cast<unsigned>(peer.uid), static_cast<int>(peer.pid), static_cast<unsigned>(owner));
+    // One line saying why, if the socket takes it now; nothing is read.
+    const std::string refusal =
+        error_reply("refused: this control socket serves only uid " + std::to_string(owner)) + "\n";
+    (void)send(fd.get(), refusal.data(), refusal.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return false;
 }
 
 int ControlServer::on_connection(int, uint32_t mask, void *data) {

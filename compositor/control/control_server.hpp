@@ -22,8 +22,10 @@ namespace sluice::control {
 class ControlServer {
 public:
     // Binds and listens on `path` (replacing a stale socket file, refusing
-    // a live one). Null, logged, on failure; the socket file is removed on
-    // every way out once it was made.
+    // a live one or anything that is no socket), mode 0600, in a directory
+    // no other user can write. Null, logged, on failure; the socket file is
+    // removed on every way out once it was made. Connections from another
+    // uid than sluice's are refused with one error line and closed.
     static std::unique_ptr<ControlServer> create(wl_event_loop *loop, const std::string &path, RequestHandler handler);
     ~ControlServer();
 
@@ -71,6 +73,8 @@ private:
     static int on_connection(int fd, uint32_t mask, void *data);
     static void on_resume(void *data);
     void accept_all();
+    // False (logged, answered with a refusal) for a peer of another uid.
+    static bool from_owner(const sync::UniqueFd &fd);
     // Reads, answers and writes what it can; false when the connection is
     // finished (the caller then closes it).
     bool service(Connection &connection, uint32_t mask);

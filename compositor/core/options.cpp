@@ -96,6 +96,10 @@ const char *usage_text() {
            "                          WAYLAND_DISPLAY set\n"
            "      --exit-with-startup exit when the startup command exits, with its status\n"
            "      --xwayland          start Xwayland for X11 clients\n"
+           "      --allow-input-injection\n"
+           "                          offer the virtual keyboard and pointer protocols, with\n"
+           "                          which any client can type and click into every window\n"
+           "                          (default: not offered)\n"
            "      --sync-device PATH|none\n"
            "                          DRM node to import client syncobj timelines on\n"
            "                          (default: the renderer's, else the first in /dev/dri with\n"
@@ -103,7 +107,8 @@ const char *usage_text() {
            "      --ready-fd FD       write the socket name and a newline to FD and close it\n"
            "                          once clients can connect\n"
            "      --test-server       for client test suites: headless backend, pixman\n"
-           "                          renderer (unless given), control socket on\n"
+           "                          renderer (unless given), control socket and input\n"
+           "                          injection on\n"
            "      --control-socket[=PATH]\n"
            "                          serve sluicectl on PATH (default: the Wayland\n"
            "                          socket's path plus .control)\n"
@@ -188,6 +193,8 @@ ParseResult parse_options(const std::vector<std::string> &args) {
             options.exit_with_startup = true;
         } else if (is(nullptr, "--xwayland")) {
             options.xwayland = true;
+        } else if (is(nullptr, "--allow-input-injection")) {
+            options.allow_input_injection = true;
         } else if (is(nullptr, "--test-server")) {
             options.test_server = true;
         } else if (is(nullptr, "--exit-when-empty")) {
@@ -275,6 +282,8 @@ ParseResult parse_options(const std::vector<std::string> &args) {
         if (!options.control_socket) {
             options.control_socket = std::string();
         }
+        // Test suites drive windows through virtual devices.
+        options.allow_input_injection = true;
     }
     return ParseResult{options, {}};
 }

@@ -23,12 +23,15 @@ struct Options {
     std::string startup;      // run through /bin/sh -c
     bool exit_with_startup = false;
     bool xwayland = false;
+    // Offer the virtual keyboard and pointer protocols: any client that
+    // binds them types and clicks into every window, so only on request.
+    bool allow_input_injection = false;
     std::string sync_device;         // empty: automatic; "none": no syncobj protocol
     int ready_fd = -1;               // as given; main() takes it into a ReadyFd
     int log_level = 2;               // every category's: 0 silent, 1 error, 2 info, 3 debug
     std::string log_levels = "info"; // as given: "info,sync=debug" (common/log.hpp)
     // Test harness (compositor/control/). --test-server: headless, pixman,
-    // control socket on.
+    // control socket and input injection on.
     bool test_server = false;
     std::optional<std::string> control_socket; // unset: none; empty: <wayland socket>.control
     bool exit_when_empty = false;

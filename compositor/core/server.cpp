@@ -18,6 +18,7 @@
 #include "common/log.hpp"
 #include "compositor/output/output.hpp"
 #include "compositor/output/presentation.hpp"
+#include "compositor/input/input_injection.hpp"
 #include "compositor/input/seat.hpp"
 #include "compositor/core/startup.hpp"
 #include "compositor/shell/desktop.hpp"
@@ -110,8 +111,6 @@ void Server::create_globals() {
 
     presentation_ = std::make_unique<Presentation>(display_);
     viewporter_ = std::make_unique<Viewporter>(display_);
-    wlr_screencopy_manager_v1_create(display_);
-    wlr_export_dmabuf_manager_v1_create(display_);
 
     xdg_shell_ = wlr_xdg_shell_create(display_);
     new_xdg_surface_.connect(&xdg_shell_->events.new_surface,
@@ -122,6 +121,7 @@ void Server::create_globals() {
     seat_ = std::make_unique<Seat>(display_, backend(), output_layout_, scene_, *desktop_,
                                    [this](int exit_code) { terminate(exit_code); });
     desktop_->attach_seat(seat_.get());
+    create_privileged_globals();
     clients_ = std::make_unique<Clients>(display_);
     create_sync_globals();
 
@@ -165,6 +165,7 @@ Server::~Server() {
         desktop_->attach_seat(nullptr);
     }
     // The seat lets go of input devices before the backend destroys them.
+    input_injection_.reset();
     seat_.reset();
     new_output_.disconnect();
     // Destroys the outputs, which take themselves out of the layout, the
@@ -226,6 +227,24 @@ void Server::create_buffer_globals() {
     }
     dmabuf_feedback_ = std::make_unique<DmabufFeedback>(linux_dmabuf_, renderer());
     LOG_INFO(render, "linux-dmabuf v4 offered: the renderer imports dma-bufs");
+}
+
+void Server::create_privileged_globals() {
+    // What gives one client power over the others' windows: screen capture
+    // reads them, input injection drives them. The log names what is
+    // offered, so that whoever starts sluice knows what its clients may do.
+    wlr_screencopy_manager_v1_create(display_);
+    wlr_export_dmabuf_manager_v1_create(display_);
+    LOG_INFO(core, "screen capture offered to every client: zwlr_screencopy_manager_v1, "
+                   "zwlr_export_dmabuf_manager_v1 (always)");
+    if (!options_.allow_input_injection) {
+        LOG_INFO(core, "input injection not offered: %s (--allow-input-injection offers them)",
+                 InputInjection::globals);
+        return;
+    }
+    input_injection_ = std::make_unique<InputInjection>(display_, *seat_);
+    LOG_INFO(core, "input injection offered to every client: %s (%s)", InputInjection::globals,
+             options_.test_server ? "--test-server" : "--allow-input-injection");
 }
 
 void Server::create_sync_globals() {

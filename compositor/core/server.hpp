@@ -33,6 +33,7 @@ class Clients;
 class CommitGate;
 class Desktop;
 class DmabufFeedback;
+class InputInjection;
 class Presentation;
 class Output;
 class Seat;
@@ -84,6 +85,7 @@ private:
     void create_globals();
     void create_sync_globals();
     void create_buffer_globals();
+    void create_privileged_globals();
     void on_new_output(wlr_output *output);
     void remove_output(Output *output);
     void on_new_xdg_surface(wlr_xdg_surface *surface);
@@ -109,6 +111,8 @@ private:
     std::list<std::unique_ptr<Output>> outputs_;
     std::unique_ptr<Desktop> desktop_;
     std::unique_ptr<Seat> seat_;
+    // Only with --allow-input-injection; feeds the seat.
+    std::unique_ptr<InputInjection> input_injection_;
     std::unique_ptr<sync::SyncContext> sync_;
     std::unique_ptr<CommitGate> gate_;
     std::unique_ptr<Presentation> presentation_;

@@ -122,23 +122,6 @@ Seat::Seat(wl_display *display, wlr_backend *backend, wlr_output_layout *layout,
     });
     start_drag_.connect(&seat_->events.start_drag,
                         [this](void *data) { on_start_drag(static_cast<wlr_drag *>(data)); });
-    // Virtual devices let clients (test harnesses, remote desktops, on-screen
-    // keyboards) inject input; they join the seat like real ones.
-    virtual_keyboards_ = wlr_virtual_keyboard_manager_v1_create(display);
-    new_virtual_keyboard_.connect(&virtual_keyboards_->events.new_virtual_keyboard, [this](void *data) {
-        auto *keyboard = static_cast<wlr_virtual_keyboard_v1 *>(data);
-        LOG_INFO(input, "new virtual keyboard");
-        keyboards_.emplace_back(
-            std::make_unique<Keyboard>(*this, &keyboard->input_device, Keyboard::Keymap::from_client));
-        update_capabilities();
-    });
-    virtual_pointers_ = wlr_virtual_pointer_manager_v1_create(display);
-    new_virtual_pointer_.connect(&virtual_pointers_->events.new_virtual_pointer, [this](void *data) {
-        auto *event = static_cast<wlr_virtual_pointer_v1_new_pointer_event *>(data);
-        LOG_INFO(input, "new virtual pointer");
-        devices_.emplace_back(std::make_unique<InputDevice>(*this, &event->new_pointer->input_device));
-        update_capabilities();
-    });
     update_capabilities();
 }
 
@@ -156,14 +139,21 @@ void Seat::on_new_input(wlr_input_device *device) {
     LOG_INFO(input, "new input device '%s'", device->name);
     libinput_resume_->device_added(device);
     switch (device->type) {
-    case WLR_INPUT_DEVICE_KEYBOARD:
-        keyboards_.emplace_back(std::make_unique<Keyboard>(*this, device, Keyboard::Keymap::from_environment));
-        break;
+    case WLR_INPUT_DEVICE_KEYBOARD: add_keyboard(device, Keyboard::Keymap::from_environment); break;
     case WLR_INPUT_DEVICE_POINTER:
     case WLR_INPUT_DEVICE_TOUCH:
-    case WLR_INPUT_DEVICE_TABLET_TOOL: devices_.emplace_back(std::make_unique<InputDevice>(*this, device)); break;
+    case WLR_INPUT_DEVICE_TABLET_TOOL: add_device(device); break;
     default: break;
     }
+}
+
+void Seat::add_keyboard(wlr_input_device *device, Keyboard::Keymap keymap) {
+    keyboards_.emplace_back(std::make_unique<Keyboard>(*this, device, keymap));
+    update_capabilities();
+}
+
+void Seat::add_device(wlr_input_device *device) {
+    devices_.emplace_back(std::make_unique<InputDevice>(*this, device));
     update_capabilities();
 }
 

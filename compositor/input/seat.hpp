@@ -7,12 +7,11 @@
 #include <memory>
 
 #include "common/listener.hpp"
+#include "compositor/input/input_device.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {
 
-class Keyboard;
-class InputDevice;
 class LibinputResume;
 class Desktop;
 class DragIcon;
@@ -22,8 +21,9 @@ class Seat {
 public:
     enum class Grab { none, move, resize };
 
-    // Input comes from `backend`'s devices and virtual devices made through
-    // `display`; the cursor moves over `layout`, a drag's icon is drawn in
+    // Input comes from `backend`'s devices and from what add_keyboard() and
+    // add_device() are given (InputInjection's); the seat's global is on
+    // `display`. The cursor moves over `layout`, a drag's icon is drawn in
     // `scene`. Pointer, touch and key bindings act on `desktop`; Alt+Escape
     // calls `terminate`.
     Seat(wl_display *display, wlr_backend *backend, wlr_output_layout *layout, wlr_scene *scene, Desktop &desktop,
@@ -45,6 +45,9 @@ public:
     // Drops grabs and focus that point into a view that is going away.
     void forget_view(View *view);
 
+    // Devices the seat holds until they are destroyed.
+    void add_keyboard(wlr_input_device *device, Keyboard::Keymap keymap);
+    void add_device(wlr_input_device *device);
     void remove_keyboard(Keyboard *keyboard);
     void remove_device(InputDevice *device);
     void remove_drag_icon(DragIcon *icon);
@@ -81,9 +84,6 @@ private:
     std::unique_ptr<wlr_seat, SeatDeleter> seat_;
     std::unique_ptr<wlr_cursor, CursorDeleter> cursor_;
     std::unique_ptr<wlr_xcursor_manager, XcursorManagerDeleter> cursor_theme_;
-    // The display destroys these.
-    wlr_virtual_keyboard_manager_v1 *virtual_keyboards_ = nullptr;
-    wlr_virtual_pointer_manager_v1 *virtual_pointers_ = nullptr;
     std::unique_ptr<LibinputResume> libinput_resume_;
 
     std::list<std::unique_ptr<Keyboard>> keyboards_;
@@ -114,8 +114,6 @@ private:
     Listener request_start_drag_;
     Listener start_drag_;
     Listener drag_destroy_;
-    Listener new_virtual_keyboard_;
-    Listener new_virtual_pointer_;
 };
 
 } // namespace sluice

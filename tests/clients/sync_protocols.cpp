@@ -28,6 +28,10 @@ ImportedTimeline::ImportedTimeline(const SyncobjManager &manager, const SyncobjC
     remote = manager.import_fd(fd);
 }
 
+ImportedTimeline::ImportedTimeline(const SyncobjManager &manager, std::shared_ptr<const ClientTimeline> local,
+                                   sync::BorrowedFd fd)
+    : local(std::move(local)), remote(manager.import_fd(fd)) {}
+
 void set_acquire_point(wp_linux_drm_syncobj_surface_v1 *surface, const ImportedTimeline &timeline, uint64_t point) {
     wp_linux_drm_syncobj_surface_v1_set_acquire_point(surface, timeline.remote.get(), hi32(point), lo32(point));
 }

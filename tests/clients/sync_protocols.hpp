@@ -38,6 +38,9 @@ private:
 // A timeline the test owns, imported into the compositor.
 struct ImportedTimeline {
     ImportedTimeline(const SyncobjManager &manager, const SyncobjContext &context);
+    // `local` imported once more, through `fd` (one of its exports): the
+    // compositor gets another timeline object for the same syncobj.
+    ImportedTimeline(const SyncobjManager &manager, std::shared_ptr<const ClientTimeline> local, sync::BorrowedFd fd);
 
     std::shared_ptr<const ClientTimeline> local;
     Proxy<wp_linux_drm_syncobj_timeline_v1> remote;

@@ -27,11 +27,21 @@ UniqueFd keymap_fd(xkb_keymap *keymap, uint32_t &size) {
     return fd;
 }
 
+// sluice offers the virtual device managers only with
+// --allow-input-injection: a test that forgot it is told so.
+void *bind_injection_manager(Client &client, const wl_interface *interface) {
+    if (client.find_global(interface->name) == nullptr) {
+        throw std::runtime_error(std::string("the compositor offers no ") + interface->name +
+                                 " (start sluice with --allow-input-injection)");
+    }
+    return client.bind_raw(interface, 1);
+}
+
 } // namespace
 
 VirtualKeyboard::VirtualKeyboard(Client &client) : client_(client), seat_(bind_seat(client)) {
-    manager_ =
-        static_cast<zwp_virtual_keyboard_manager_v1 *>(client.bind_raw(&zwp_virtual_keyboard_manager_v1_interface, 1));
+    manager_ = static_cast<zwp_virtual_keyboard_manager_v1 *>(
+        bind_injection_manager(client, &zwp_virtual_keyboard_manager_v1_interface));
     keyboard_ = zwp_virtual_keyboard_manager_v1_create_virtual_keyboard(manager_, seat_.get());
     context_ = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
     xkb_rule_names names{"evdev", "pc105", "us", "", ""};
@@ -84,8 +94,8 @@ void VirtualKeyboard::tap(uint32_t key, std::initializer_list<uint32_t> modifier
 
 VirtualPointer::VirtualPointer(Client &client, uint32_t layout_width, uint32_t layout_height)
     : client_(client), seat_(bind_seat(client)), width_(layout_width), height_(layout_height) {
-    manager_ =
-        static_cast<zwlr_virtual_pointer_manager_v1 *>(client.bind_raw(&zwlr_virtual_pointer_manager_v1_interface, 1));
+    manager_ = static_cast<zwlr_virtual_pointer_manager_v1 *>(
+        bind_injection_manager(client, &zwlr_virtual_pointer_manager_v1_interface));
     pointer_ = zwlr_virtual_pointer_manager_v1_create_virtual_pointer(manager_, seat_.get());
     client_.roundtrip();
 }

@@ -34,7 +34,7 @@ void Peer::disconnect() {
 }
 
 void DataDeviceTest::SetUp() {
-    SluiceTest::SetUp();
+    InjectedInputTest::SetUp();
     if (HasFatalFailure()) {
         return;
     }
@@ -60,7 +60,7 @@ void DataDeviceTest::TearDown() {
     pointer.reset();
     keyboard.reset();
     user.reset();
-    SluiceTest::TearDown();
+    InjectedInputTest::TearDown();
 }
 
 void DataDeviceTest::click_into(Peer &peer, int32_t x, int32_t y) {

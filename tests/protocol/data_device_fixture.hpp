@@ -40,7 +40,8 @@ private:
     void release_proxies();
 };
 
-class DataDeviceTest : public SluiceTest {
+// The user's devices are virtual ones.
+class DataDeviceTest : public InjectedInputTest {
 protected:
     // The output, and where the windows land: sluice centres a new
     // toplevel and cascades the second 32 px down-right of the first.

@@ -44,6 +44,18 @@ private:
     std::unique_ptr<TempDir> scratch_;
 };
 
+// For tests that drive the seat with VirtualKeyboard and VirtualPointer
+// (tests/lib/input.hpp): sluice offers them only with
+// --allow-input-injection.
+class InjectedInputTest : public SluiceTest {
+protected:
+    [[nodiscard]] ServerOptions server_options() const override {
+        ServerOptions options;
+        options.input_injection = true;
+        return options;
+    }
+};
+
 // Stops `server` with SIGTERM and expects it to exit 0 within a minute (not
 // crash, not hang); prints its log when the running test has failed. The
 // end of every fixture that owns a sluice.

@@ -88,6 +88,8 @@ SluiceServer::SluiceServer(ServerOptions options) {
              std::to_string(ready_write.get())};
     if (!options.mode.empty())
         argv_.insert(argv_.end(), {"--mode", options.mode});
+    if (options.input_injection)
+        argv_.push_back("--allow-input-injection");
     argv_.insert(argv_.end(), options.extra_args.begin(), options.extra_args.end());
 
     ProcessSpec spec;

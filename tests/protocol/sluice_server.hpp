@@ -25,6 +25,9 @@ struct ServerOptions {
     int outputs = 1;
     // Empty: no --mode (a DRM output takes its connector's preferred mode).
     std::string mode = "640x480@60";
+    // --allow-input-injection: what VirtualKeyboard and VirtualPointer
+    // (tests/lib/input.hpp) bind is offered only then.
+    bool input_injection = false;
     std::vector<std::string> extra_args;
     // Extra environment (e.g. WAYLAND_DISPLAY for a nested sluice).
     std::map<std::string, std::optional<std::string>> env;

@@ -13,12 +13,12 @@
 namespace sluice::test {
 namespace {
 
-class WindowManagement : public SluiceTest {
+class WindowManagement : public InjectedInputTest {
 protected:
     // The client that owns the windows also watches its seat; a second
     // connection plays the user's devices.
     void SetUp() override {
-        SluiceTest::SetUp();
+        InjectedInputTest::SetUp();
         if (HasFatalFailure()) {
             return;
         }
@@ -37,7 +37,7 @@ protected:
         keyboard.reset();
         user.reset();
         app.reset();
-        SluiceTest::TearDown();
+        InjectedInputTest::TearDown();
     }
 
     // Lets the app see what the user's requests caused.

@@ -97,6 +97,8 @@ public:
         options_.mode = Mode{1920, 1080, 60000};
         options_.wayland_socket = false;
         options_.sync_device = "none";
+        // wlcs' VirtualPointerV1 tests bind the protocol.
+        options_.allow_input_injection = true;
         display_.base.version = 2;
         display_.self = this;
         display_.base.start = [](WlcsDisplayServer *s) { self(s)->start(); };

@@ -33,6 +33,15 @@ TEST(Options, DefaultsFollowWlroots) {
     EXPECT_FALSE(options.mode.has_value());
     EXPECT_TRUE(options.socket.empty());
     EXPECT_EQ(options.ready_fd, -1);
+    EXPECT_FALSE(options.allow_input_injection) << "input injection is offered only on request";
+}
+
+TEST(Options, InputInjectionOnlyOnRequest) {
+    EXPECT_TRUE(parse_ok({"--allow-input-injection"}).allow_input_injection);
+    EXPECT_TRUE(parse_ok({"--test-server"}).allow_input_injection) << "test suites drive windows with it";
+    EXPECT_FALSE(parse_ok({"--backend", "headless", "--control-socket"}).allow_input_injection)
+        << "a control socket alone does not offer it";
+    EXPECT_NE(parse_error({"--allow-input-injection=yes"}).find("takes no value"), std::string::npos);
 }
 
 TEST(Options, EveryOptionLongShortAndInline) {
@@ -83,8 +92,9 @@ TEST(Options, HelpAndVersion) {
     EXPECT_TRUE(parse_ok({"--help"}).show_help);
     EXPECT_TRUE(parse_ok({"-v"}).show_version);
     std::string usage = sluice::usage_text();
-    for (const char *option : {"--backend", "--renderer", "--socket", "--outputs", "--mode", "--startup",
-                               "--exit-with-startup", "--xwayland", "--ready-fd", "--log-level"}) {
+    for (const char *option :
+         {"--backend", "--renderer", "--socket", "--outputs", "--mode", "--startup", "--exit-with-startup",
+          "--xwayland", "--allow-input-injection", "--ready-fd", "--log-level"}) {
         EXPECT_NE(usage.find(option), std::string::npos) << option << " is documented in --help";
     }
 }

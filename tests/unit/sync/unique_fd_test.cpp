@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
 #include <type_traits>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "sync/unique_fd.hpp"
@@ -127,6 +129,85 @@ TEST_F(UniqueFdTest, DuplicatingAClosedFdIsAnError) {
     ASSERT_FALSE(copy);
     EXPECT_EQ(copy.error().errno_value, EBADF);
     EXPECT_EQ(copy.error().message, "fcntl(F_DUPFD_CLOEXEC): Bad file descriptor");
+}
+
+// Sends `fd` to itself over a unix socket pair, as a Wayland client's fd
+// arrives: the received fd is a new number for the sent file.
+UniqueFd pass_through_socket(BorrowedFd fd) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+        return {};
+    UniqueFd sender(pair[0]), receiver(pair[1]);
+    char byte = 0;
+    iovec io{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    const int raw = fd.get();
+    memcpy(CMSG_DATA(header), &raw, sizeof(int));
+    if (::sendmsg(sender.get(), &message, 0) != 1)
+        return {};
+    if (::recvmsg(receiver.get(), &message, MSG_CMSG_CLOEXEC) != 1)
+        return {};
+    header = CMSG_FIRSTHDR(&message);
+    if (header == nullptr || header->cmsg_type != SCM_RIGHTS)
+        return {};
+    int received = -1;
+    memcpy(&received, CMSG_DATA(header), sizeof(int));
+    return UniqueFd{received};
+}
+
+TEST_F(UniqueFdTest, ADuplicateIsTheSameOpenFile) {
+    UniqueFd fd = make_eventfd();
+    auto copy = duplicate_fd(fd);
+    ASSERT_TRUE(copy) << copy.error().message;
+    auto same = same_open_file(fd, *copy);
+    ASSERT_TRUE(same) << same.error().message;
+    EXPECT_TRUE(*same);
+}
+
+TEST_F(UniqueFdTest, AnFdSentOverASocketIsTheSameOpenFile) {
+    UniqueFd fd = make_eventfd();
+    UniqueFd received = pass_through_socket(fd);
+    ASSERT_TRUE(received);
+    ASSERT_NE(received.get(), fd.get());
+    auto same = same_open_file(fd, received);
+    ASSERT_TRUE(same) << same.error().message;
+    EXPECT_TRUE(*same);
+}
+
+TEST_F(UniqueFdTest, FilesOfOneAnonInodeAreNotTheSameOpenFile) {
+    // Two eventfds share the anon inode, as two exports of one syncobj do:
+    // the inode tells nothing, the open file does.
+    UniqueFd a = make_eventfd();
+    UniqueFd b = make_eventfd();
+    struct stat sa {
+    }, sb{};
+    ASSERT_EQ(::fstat(a.get(), &sa), 0);
+    ASSERT_EQ(::fstat(b.get(), &sb), 0);
+    EXPECT_EQ(sa.st_ino, sb.st_ino) << "eventfds no longer share one inode; the example is moot";
+    auto same = same_open_file(a, b);
+    ASSERT_TRUE(same) << same.error().message;
+    EXPECT_FALSE(*same);
+}
+
+TEST_F(UniqueFdTest, ComparingAClosedFdIsAnError) {
+    UniqueFd fd = make_eventfd();
+    int raw;
+    {
+        UniqueFd closed = make_eventfd();
+        raw = closed.get();
+    }
+    auto same = same_open_file(fd, BorrowedFd{raw});
+    ASSERT_FALSE(same);
+    EXPECT_EQ(same.error().errno_value, EBADF);
 }
 
 TEST_F(UniqueFdTest, BorrowedFdNamesTheOwnersFd) {

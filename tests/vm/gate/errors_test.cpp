@@ -79,6 +79,8 @@ struct SyncOffender {
 using SyncobjOffender = SyncOffender<SyncobjManager, wp_linux_drm_syncobj_surface_v1, syncobj_manager>;
 using ExplicitOffender = SyncOffender<ExplicitSyncManager, zwp_linux_surface_synchronization_v1, explicit_manager>;
 
+struct AnyBuffer;
+
 class GateErrors : public GateTest {
 protected:
     void SetUp() override {
@@ -123,6 +125,16 @@ protected:
         EXPECT_EQ(idle_->error(), 0) << idle_->describe_error();
     }
 
+    // Opens `o`'s window and commits a buffer on it with these points, the
+    // acquire point signaled; then expects what the points call for: the
+    // conflicting_points error (and nothing shown), or the buffer shown.
+    void expect_points_conflict(SyncobjOffender &o, const ImportedTimeline &acquire, uint64_t acquire_point,
+                                const ImportedTimeline &release, uint64_t release_point);
+    void expect_points_accepted(SyncobjOffender &o, const ImportedTimeline &acquire, uint64_t acquire_point,
+                                const ImportedTimeline &release, uint64_t release_point);
+    AnyBuffer commit_points(SyncobjOffender &o, const ImportedTimeline &acquire, uint64_t acquire_point,
+                            const ImportedTimeline &release, uint64_t release_point);
+
     // Connects `offender` and binds its manager; a fatal failure when sluice
     // does not offer it.
     template <class Offender>
@@ -164,6 +176,33 @@ struct AnyBuffer {
             std::cout << "note: provoked with an shm buffer (no linux-dmabuf in this sluice)\n";
     }
 };
+
+AnyBuffer GateErrors::commit_points(SyncobjOffender &o, const ImportedTimeline &acquire, uint64_t acquire_point,
+                                    const ImportedTimeline &release, uint64_t release_point) {
+    acquire.local->signal(acquire_point);
+    o.open_window();
+    AnyBuffer buffer(*o.client, kit());
+    attach_with_points(o.surface(), o.extension.get(), buffer.get(), acquire, acquire_point, release, release_point);
+    o.commit();
+    return buffer;
+}
+
+void GateErrors::expect_points_conflict(SyncobjOffender &o, const ImportedTimeline &acquire, uint64_t acquire_point,
+                                        const ImportedTimeline &release, uint64_t release_point) {
+    const AnyBuffer buffer = commit_points(o, acquire, acquire_point, release, release_point);
+    ASSERT_TRUE(buffer.dmabuf) << "the points of an shm buffer are not checked";
+    expect_error(*o.client, syncobj_surface, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_CONFLICTING_POINTS);
+    EXPECT_EQ(visible(*idle_, red), 0u) << "the buffer of a commit that raised an error was shown";
+}
+
+void GateErrors::expect_points_accepted(SyncobjOffender &o, const ImportedTimeline &acquire, uint64_t acquire_point,
+                                        const ImportedTimeline &release, uint64_t release_point) {
+    const AnyBuffer buffer = commit_points(o, acquire, acquire_point, release, release_point);
+    ASSERT_TRUE(o.client->roundtrip(gate_timeout)) << o.client->describe_error();
+    std::string why;
+    EXPECT_TRUE(wait_shown(*idle_, red, &why)) << why;
+    EXPECT_EQ(o.client->error(), 0) << o.client->describe_error();
+}
 
 sync::UniqueFd make_memfd() {
     sync::UniqueFd fd(::memfd_create("not-a-fence", MFD_CLOEXEC));
@@ -273,14 +312,22 @@ TEST_P(GateConflictingPoints, Raised) {
     SyncobjOffender o;
     ASSERT_NO_FATAL_FAILURE(connect_offender(o));
     ImportedTimeline timeline(*o.manager, *kit().syncobj);
-    timeline.local->signal(acquire_point);
-    o.open_window();
-    AnyBuffer buffer(*o.client, kit());
-    ASSERT_TRUE(buffer.dmabuf);
-    attach_with_points(o.surface(), o.extension.get(), buffer.get(), timeline, acquire_point, timeline, release_point);
-    o.commit();
-    expect_error(*o.client, syncobj_surface, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_CONFLICTING_POINTS);
-    EXPECT_EQ(visible(*idle_, red), 0u) << "the buffer of a commit that raised an error was shown";
+    expect_points_conflict(o, timeline, acquire_point, timeline, release_point);
+}
+
+// One syncobj fd imported twice is two timeline objects but one kernel
+// syncobj: the points conflict as on one object (sluice compares the open
+// files the fds stand for; see same_syncobj in protocols/).
+TEST_P(GateConflictingPoints, RaisedAcrossTwoImportsOfOneFd) {
+    GATE_REQUIRE_DMABUF();
+    const auto [acquire_point, release_point] = GetParam();
+    SyncobjOffender o;
+    ASSERT_NO_FATAL_FAILURE(connect_offender(o));
+    auto local = std::make_shared<const ClientTimeline>(*kit().syncobj);
+    const sync::UniqueFd fd = local->export_fd();
+    ImportedTimeline first(*o.manager, local, fd);
+    ImportedTimeline second(*o.manager, local, fd);
+    expect_points_conflict(o, first, acquire_point, second, release_point);
 }
 
 INSTANTIATE_TEST_SUITE_P(Points, GateConflictingPoints,
@@ -300,15 +347,18 @@ TEST_F(GateErrors, SyncobjSameTimelineAcquireBelowReleaseIsAccepted) {
     SyncobjOffender o;
     ASSERT_NO_FATAL_FAILURE(connect_offender(o));
     ImportedTimeline timeline(*o.manager, *kit().syncobj);
-    timeline.local->signal(1);
-    o.open_window();
-    AnyBuffer buffer(*o.client, kit());
-    attach_with_points(o.surface(), o.extension.get(), buffer.get(), timeline, 1, timeline, 2);
-    wl_surface_commit(o.surface());
-    ASSERT_TRUE(o.client->roundtrip(gate_timeout)) << o.client->describe_error();
-    std::string why;
-    EXPECT_TRUE(wait_shown(*idle_, red, &why)) << why;
-    EXPECT_EQ(o.client->error(), 0) << o.client->describe_error();
+    expect_points_accepted(o, timeline, 1, timeline, 2);
+}
+
+// And two syncobjs are two timelines whatever their points: acquire 5 on
+// one, release 3 on another is no conflict.
+TEST_F(GateErrors, SyncobjTwoSyncobjsNeverConflict) {
+    GATE_REQUIRE_DMABUF();
+    SyncobjOffender o;
+    ASSERT_NO_FATAL_FAILURE(connect_offender(o));
+    ImportedTimeline acquire(*o.manager, *kit().syncobj);
+    ImportedTimeline release(*o.manager, *kit().syncobj);
+    expect_points_accepted(o, acquire, 5, release, 3);
 }
 
 // --- linux-explicit-synchronization-unstable-v1 ----------------------------------------
