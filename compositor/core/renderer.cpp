@@ -4,11 +4,44 @@
 
 #include "common/log.hpp"
 #include "render/factory.hpp"
+#include "render/gles2_device.hpp"
 #include "render/linear_dumb_allocator.hpp"
 #include "render/render_fence.hpp"
 #include "render/software_renderer.hpp"
 
 namespace sluice {
+
+namespace {
+
+// wlroots' choice (WLR_RENDERER, else GLES2 when the backend has a DRM
+// device, else pixman), kept where it is a GPU. Where it is pixman, or
+// GLES2 on Mesa's CPU rasterizer (kms_swrast on a display-only device, which
+// wlroots accepts under WLR_RENDERER_ALLOW_SOFTWARE), sluice's pixman takes
+// its place: it draws on the CPU as well, and also imports dma-bufs from
+// other devices, which kms_swrast cannot.
+wlr_renderer *create_automatic(wlr_backend *backend) {
+    wlr_renderer *renderer = wlr_renderer_autocreate(backend);
+    if (renderer == nullptr) {
+        return nullptr;
+    }
+    if (wlr_renderer_is_gles2(renderer)) {
+        const render::Gles2Device device = render::describe_gles2_device(renderer);
+        if (!device.software) {
+            LOG_INFO(render, "renderer auto: gles2, the GPU is %s", device.gl_renderer.c_str());
+            return renderer;
+        }
+        LOG_INFO(render,
+                 "renderer auto: pixman, since gles2 here would be %s, a CPU rasterizer behind %s, "
+                 "which cannot import other devices' dma-bufs",
+                 device.gl_renderer.c_str(), device.drm_driver.empty() ? "no GPU" : device.drm_driver.c_str());
+    } else {
+        LOG_INFO(render, "renderer auto: pixman, since wlroots found no GPU to render with");
+    }
+    wlr_renderer_destroy(renderer);
+    return render::create_pixman_renderer(backend);
+}
+
+} // namespace
 
 std::unique_ptr<Renderer> Renderer::create(wlr_backend *backend, RendererChoice choice) {
     std::unique_ptr<Renderer> self(new Renderer());
@@ -28,22 +61,19 @@ std::unique_ptr<Renderer> Renderer::create(wlr_backend *backend, RendererChoice 
         self->renderer_ = wlr_gles2_renderer_create_with_drm_fd(drm_fd);
         break;
     }
-    case RendererChoice::automatic:
-        // wlroots' choice (WLR_RENDERER, else GLES2 when the backend has a
-        // DRM device, else pixman); where it lands on pixman, sluice's
-        // pixman, which also imports dma-bufs, takes its place.
-        self->renderer_ = wlr_renderer_autocreate(backend);
-        if (self->renderer_ != nullptr && wlr_renderer_is_pixman(self->renderer_)) {
-            wlr_renderer_destroy(self->renderer_);
-            self->renderer_ = render::create_pixman_renderer(backend);
-        }
-        break;
+    case RendererChoice::automatic: self->renderer_ = create_automatic(backend); break;
     }
     if (self->renderer_ == nullptr) {
         LOG_ERROR(render, "cannot create the %s renderer", to_string(choice));
         return nullptr;
     }
-    LOG_INFO(render, "renderer: %s", render::renderer_description(self->renderer_));
+    if (wlr_renderer_is_gles2(self->renderer_)) {
+        const render::Gles2Device device = render::describe_gles2_device(self->renderer_);
+        LOG_INFO(render, "renderer: gles2 on %s (DRM driver %s)", device.gl_renderer.c_str(),
+                 device.drm_driver.empty() ? "unknown" : device.drm_driver.c_str());
+    } else {
+        LOG_INFO(render, "renderer: %s", render::renderer_description(self->renderer_));
+    }
     std::string no_fences;
     self->fences_ = render::RenderFences::create(self->renderer_, no_fences);
     if (self->fences_ == nullptr && wlr_renderer_is_gles2(self->renderer_)) {

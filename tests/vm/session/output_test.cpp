@@ -153,5 +153,20 @@ TEST_P(SessionOutput, FrameCallbacksAndPresentationFollowVblank) {
 INSTANTIATE_TEST_SUITE_P(Renderers, SessionOutput, ::testing::Values("pixman", "gles2"),
                          [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); });
 
+// --renderer auto on vkms: gles2 there would be Mesa's kms_swrast
+// (llvmpipe behind a display-only driver), which wlroots accepts when told
+// to allow software rendering, and which cannot import other devices'
+// dma-bufs. sluice takes its own pixman instead, says why, and still offers
+// linux-dmabuf. (On a GPU, auto is gles2: tests/vm/gpu.)
+class SessionAutoRenderer : public SessionTest {};
+
+TEST_F(SessionAutoRenderer, PicksPixmanOverKmsSwrast) {
+    ASSERT_NO_FATAL_FAILURE(start({.renderer = "auto", .env = {{"WLR_RENDERER_ALLOW_SOFTWARE", "1"}}}));
+    EXPECT_TRUE(log_has("renderer auto: pixman, since gles2 here would be llvmpipe")) << server().log();
+    EXPECT_TRUE(log_has("renderer: pixman with software dma-buf import")) << server().log();
+    auto client = connect_client();
+    EXPECT_NE(client->find_global("zwp_linux_dmabuf_v1"), nullptr) << "no linux-dmabuf with the pixman renderer";
+}
+
 } // namespace
 } // namespace sluice::test
