@@ -136,6 +136,12 @@ DmaBuf DmaBuf::udmabuf(int32_t width, int32_t height) {
     return DmaBuf(DmaBufSource::udmabuf, layout, sync::UniqueFd(fd), nullptr, 0);
 }
 
+DmaBuf DmaBuf::adopt(DmaBufSource source, DmaBufLayout layout, sync::UniqueFd fd) {
+    if (!fd)
+        throw std::invalid_argument("DmaBuf::adopt: no fd");
+    return DmaBuf(source, layout, std::move(fd), nullptr, 0);
+}
+
 DmaBuf::DmaBuf(DmaBuf &&other) noexcept
     : source_(other.source_), layout_(other.layout_), fd_(std::move(other.fd_)), card_(std::move(other.card_)),
       handle_(std::exchange(other.handle_, 0)) {}

@@ -22,7 +22,8 @@ struct DmaBufLayout {
     uint64_t size = 0;
 };
 
-enum class DmaBufSource { vgem, udmabuf };
+// gpu: made by a GPU's allocator (GBM) and written by the GPU; see DmaBuf::adopt.
+enum class DmaBufSource { vgem, udmabuf, gpu };
 
 // A fence in a vgem buffer's reservation object. The test signals it; if it
 // does not, the destructor does, so that a failed test leaves nothing for
@@ -54,6 +55,9 @@ public:
     // A udmabuf over a memfd sealed against shrinking (the kernel requires
     // it: pages under a dma-buf must not vanish). Throws on failure.
     static DmaBuf udmabuf(int32_t width, int32_t height);
+    // A dma-buf made elsewhere (a GPU's allocator): one linear plane of
+    // `layout`, its memory held by `fd` alone.
+    static DmaBuf adopt(DmaBufSource source, DmaBufLayout layout, sync::UniqueFd fd);
 
     DmaBuf(DmaBuf &&other) noexcept;
     DmaBuf &operator=(DmaBuf &&other) = delete;

@@ -66,6 +66,10 @@ class SyncobjContext {
 public:
     // Null when there is no vgem render node with timeline syncobjs.
     static std::shared_ptr<SyncobjContext> open();
+    // Timelines on another device's syncobjs (a GPU's render node).
+    static std::shared_ptr<SyncobjContext> on(std::shared_ptr<const sync::SyncobjDevice> device) {
+        return std::shared_ptr<SyncobjContext>(new SyncobjContext(std::move(device)));
+    }
 
     [[nodiscard]] const std::shared_ptr<const sync::SyncobjDevice> &device() const { return device_; }
 

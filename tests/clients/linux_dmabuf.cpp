@@ -73,7 +73,12 @@ DmaBufFactory::DmaBufFactory(Client &client, DmaBufSource source, std::shared_pt
     : dmabuf_(client), source_(source), vgem_card_(std::move(vgem_card)) {}
 
 DmaBuf DmaBufFactory::allocate(int32_t width, int32_t height) {
-    return source_ == DmaBufSource::vgem ? DmaBuf::vgem(vgem_card_, width, height) : DmaBuf::udmabuf(width, height);
+    switch (source_) {
+    case DmaBufSource::vgem: return DmaBuf::vgem(vgem_card_, width, height);
+    case DmaBufSource::udmabuf: return DmaBuf::udmabuf(width, height);
+    case DmaBufSource::gpu: break;
+    }
+    throw std::invalid_argument("DmaBufFactory: GPU buffers are drawn by the GPU, not filled from here");
 }
 
 std::unique_ptr<DmaBufBuffer> DmaBufFactory::make(int32_t width, int32_t height, uint32_t xrgb) {

@@ -303,8 +303,8 @@ std::string Snapshot::describe() const {
     return os.str();
 }
 
-std::unique_ptr<KmsDevice> KmsDevice::open_vkms() {
-    std::shared_ptr<const DrmDevice> node = DrmDevice::open("vkms", DrmNodeType::primary);
+std::unique_ptr<KmsDevice> KmsDevice::open(std::string_view driver) {
+    std::shared_ptr<const DrmDevice> node = DrmDevice::open(driver, DrmNodeType::primary);
     if (!node)
         return nullptr;
     const int fd = node->fd().get();

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sys/types.h>
@@ -81,10 +82,11 @@ struct Snapshot {
 
 class KmsDevice {
 public:
-    // The vkms primary node, opened by the test (not by the compositor),
-    // or null when there is none (outside the VM). Throws when it exists
-    // but cannot be used (no atomic client cap).
-    static std::unique_ptr<KmsDevice> open_vkms();
+    // The primary node of `driver` ("vkms", "virtio_gpu"), opened by the
+    // test (not by the compositor), or null when there is none (outside the
+    // VM). Throws when it exists but cannot be used (no atomic client cap).
+    static std::unique_ptr<KmsDevice> open(std::string_view driver);
+    static std::unique_ptr<KmsDevice> open_vkms() { return open("vkms"); }
 
     KmsDevice(const KmsDevice &) = delete;
     KmsDevice &operator=(const KmsDevice &) = delete;

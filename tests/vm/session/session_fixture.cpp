@@ -128,13 +128,13 @@ void SessionTest::start(const SessionOptions &options) {
     server.extra_args.insert(server.extra_args.end(), options.extra_args.begin(), options.extra_args.end());
     server.ready_timeout = options.ready_timeout;
     server.env = {
-        {"WLR_DRM_DEVICES", vkms_card},
+        {"WLR_DRM_DEVICES", options.card},
         {"LIBSEAT_BACKEND", "seatd"},
         {"SEATD_SOCK", seatd_socket},
         // Keys typed in the tests are US evdev codes.
         {"XKB_DEFAULT_LAYOUT", "us"},
     };
-    if (options.renderer == "gles2") {
+    if (options.renderer == "gles2" && options.card == vkms_card) {
         // vkms has no Mesa driver: kms_swrast (llvmpipe) is what there is.
         server.env["WLR_RENDERER_ALLOW_SOFTWARE"] = "1";
     }
@@ -143,7 +143,7 @@ void SessionTest::start(const SessionOptions &options) {
     try {
         server_ = std::make_unique<SluiceServer>(server);
     } catch (const std::exception &e) {
-        FAIL() << "cannot start sluice on vkms: " << e.what();
+        FAIL() << "cannot start sluice on " << options.card << ": " << e.what();
     }
 }
 

@@ -44,8 +44,10 @@ inline constexpr int32_t vkms_width = 1024;
 inline constexpr int32_t vkms_height = 768;
 
 struct SessionOptions {
-    // "pixman" or "gles2" (Mesa's kms_swrast on vkms: llvmpipe, so
-    // WLR_RENDERER_ALLOW_SOFTWARE=1 is set for it).
+    // The DRM device sluice drives (WLR_DRM_DEVICES).
+    std::string card = vkms_card;
+    // "pixman", "gles2" or "auto" (Mesa's kms_swrast on vkms: llvmpipe, so
+    // WLR_RENDERER_ALLOW_SOFTWARE=1 is set for gles2 there).
     std::string renderer = "pixman";
     // More sluice arguments (--log-level debug, --control-socket, ...).
     std::vector<std::string> extra_args;
