@@ -30,6 +30,7 @@ Output::Output(wlr_output *output, const OutputContext &context, std::function<v
     if (!enable()) {
         return;
     }
+    start_own_clock();
     // Left to right in the order outputs appear; the scene follows the layout.
     wlr_output_layout_add_auto(context_.layout, output_);
 
@@ -41,6 +42,9 @@ Output::Output(wlr_output *output, const OutputContext &context, std::function<v
     mode_.connect(&output_->events.mode, [this](void *) {
         LOG_INFO(output, "%s mode now %dx%d @ %.3f Hz", output_->name, output_->width, output_->height,
                  output_->refresh / 1000.0);
+        if (clock_) {
+            clock_->set_refresh(output_->refresh);
+        }
     });
 }
 
@@ -63,6 +67,20 @@ bool Output::enable() {
         return false;
     }
     return true;
+}
+
+void Output::start_own_clock() {
+    if (!wlr_output_is_headless(output_) || output_->refresh <= 0) {
+        return;
+    }
+    // wlroots' own headless timer keeps firing; its frame events are
+    // ignored (on_frame), so it only costs a wake-up.
+    clock_.emplace(wl_display_get_event_loop(output_->display), output_->refresh,
+                   [this](const Vblank &) { wlr_output_send_frame(output_); });
+    if (!clock_->running()) {
+        clock_.reset();
+        LOG_ERROR(output, "%s: frames keep wlroots' millisecond timing", output_->name);
+    }
 }
 
 wlr_box Output::layout_box() const {
@@ -101,6 +119,11 @@ void Output::step_clock(uint32_t frames) {
 }
 
 void Output::on_frame() {
+    // With a clock of sluice's own, only its ticks make frames: not
+    // wlroots' timer, not the idle frames wlr_output_schedule_frame asks for.
+    if (clock_ && !clock_->ticking()) {
+        return;
+    }
     wlr_scene_output *scene_output = wlr_scene_get_scene_output(context_.scene, output_);
     if (scene_output == nullptr) {
         return;
@@ -146,6 +169,7 @@ void Output::on_frame() {
 void Output::on_present(const wlr_output_event_present &reported) {
     // A copy: later listeners of the signal must see what the backend said.
     wlr_output_event_present event = reported;
+    timespec when{};
     if (wlr_output_is_x11(output_)) {
         // wlroots 0.15's x11 backend tags each Present request with the
         // commit sequence from before the commit, one less than the one the
@@ -165,6 +189,17 @@ void Output::on_present(const wlr_output_event_present &reported) {
         return;
     }
     ++presented_count_;
+    if (clock_) {
+        // The frame was taken at the clock's vblank: that is its time, its
+        // sequence and its period, whenever the loop got to drawing it.
+        const Vblank &vblank = clock_->current();
+        when = timespec{static_cast<time_t>(vblank.time_ns / 1000000000ull),
+                        static_cast<long>(vblank.time_ns % 1000000000ull)};
+        event.when = &when;
+        event.seq = vblank.seq;
+        event.refresh = static_cast<int>(clock_->period_ns());
+        event.flags |= WLR_OUTPUT_PRESENT_VSYNC;
+    }
     if (event.seq == 0) {
         event.seq = presented_count_;
     }

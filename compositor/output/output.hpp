@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/listener.hpp"
+#include "compositor/output/frame_clock.hpp"
 #include "compositor/output/mode.hpp"
 #include "compositor/output/frame_renderer.hpp"
 #include "wlroots/wlr.hpp"
@@ -64,6 +65,7 @@ public:
 
 private:
     bool enable();
+    void start_own_clock();
     void on_frame();
     void on_present(const wlr_output_event_present &reported);
 
@@ -76,6 +78,9 @@ private:
     bool clock_paused_ = false;
     uint32_t clock_steps_ = 0;
     uint64_t frames_ = 0;
+    // Where the backend's frame timing is not to be trusted (headless):
+    // frames follow this instead, and presentation reports its vblanks.
+    std::optional<FrameClock> clock_;
 
     Listener frame_;
     Listener present_;
