@@ -11,6 +11,8 @@
 #include "compositor/gate/commit_gate.hpp"
 #include "compositor/output/dmabuf_feedback.hpp"
 #include "compositor/control/control.hpp"
+#include "protocols/commit_timing_v1.hpp"
+#include "protocols/fifo_v1.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
 #include "sync/sync_context.hpp"
@@ -175,6 +177,8 @@ Server::~Server() {
     viewporter_.reset();
     dmabuf_feedback_.reset();
     gate_.reset();
+    fifo_manager_.reset();
+    commit_timing_manager_.reset();
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
     clients_.reset();
@@ -238,6 +242,9 @@ void Server::create_sync_globals() {
         syncobj_manager_ = std::make_unique<protocols::LinuxDrmSyncobjManager>(display_, std::move(device));
     }
     gate_->set_protocols(syncobj_manager_.get(), explicit_sync_v1_.get());
+    fifo_manager_ = std::make_unique<protocols::FifoManagerV1>(display_);
+    commit_timing_manager_ = std::make_unique<protocols::CommitTimingManagerV1>(display_);
+    gate_->set_timing_protocols(fifo_manager_.get(), commit_timing_manager_.get());
 }
 
 void Server::on_new_output(wlr_output *output) {
@@ -251,7 +258,8 @@ void Server::on_new_output(wlr_output *output) {
                           renderer_->fences(),
                           sync_->dmabuf_fences(),
                           options_.mode,
-                          dmabuf_feedback_.get()};
+                          dmabuf_feedback_.get(),
+                          gate_.get()};
     outputs_.push_back(std::make_unique<Output>(output, context, [this](Output *gone) { remove_output(gone); }));
     desktop_->output_added(outputs_.back().get());
 }

@@ -21,6 +21,8 @@ class SyncContext;
 namespace sluice {
 
 namespace protocols {
+class CommitTimingManagerV1;
+class FifoManagerV1;
 class LinuxDrmSyncobjManager;
 class LinuxExplicitSyncV1;
 } // namespace protocols
@@ -117,6 +119,8 @@ private:
     std::unique_ptr<DmabufFeedback> dmabuf_feedback_;
     std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
     std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
+    std::unique_ptr<protocols::FifoManagerV1> fifo_manager_;
+    std::unique_ptr<protocols::CommitTimingManagerV1> commit_timing_manager_;
     std::unique_ptr<Clients> clients_;
     std::unique_ptr<Startup> startup_;
     // sluicectl's control socket, virtual input, --exit-when-empty.

@@ -1,5 +1,6 @@
 #include "compositor/output/output.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "compositor/gate/commit_gate.hpp"
@@ -50,6 +51,9 @@ Output::Output(wlr_output *output, const OutputContext &context, std::function<v
 
 Output::~Output() {
     context_.presentation.output_removed(output_);
+    if (context_.gate != nullptr) {
+        context_.gate->output_removed(output_);
+    }
     wlr_output_layout_remove(context_.layout, output_);
 }
 
@@ -161,9 +165,30 @@ void Output::on_frame() {
     LOG_DEBUG(output, "%s: frame %lu, commit %u: %s", output_->name, static_cast<unsigned long>(frames_), seq,
               output_->commit_seq == seq ? "committed" : "nothing to commit");
 
+    // After the commit: what is applied from here on is the next frame's,
+    // so fifo barriers set for this one clear now.
+    if (context_.gate != nullptr) {
+        context_.gate->frame_latched(output_, surfaces, next_present_ns());
+    }
+
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);
     wlr_scene_output_send_frame_done(scene_output, &now);
+}
+
+uint64_t Output::next_present_ns() const {
+    if (clock_) {
+        return clock_->next_vblank_ns();
+    }
+    // Without a clock of its own, a lower bound: a frame drawn from now on
+    // is presented no earlier than now, nor before the vblank after the
+    // last one reported. Low is safe: commit-timing content is then shown a
+    // frame late at worst, never early.
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t now_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+    uint64_t period = output_->refresh > 0 ? 1000000000000ull / static_cast<uint64_t>(output_->refresh) : 0;
+    return std::max(now_ns, last_present_ns_ + period);
 }
 
 void Output::on_present(const wlr_output_event_present &reported) {
@@ -205,6 +230,10 @@ void Output::on_present(const wlr_output_event_present &reported) {
     }
     if (event.refresh == 0 && output_->refresh > 0) {
         event.refresh = static_cast<int>(1000000000000LL / output_->refresh);
+    }
+    if (event.when != nullptr) {
+        last_present_ns_ =
+            static_cast<uint64_t>(event.when->tv_sec) * 1000000000ull + static_cast<uint64_t>(event.when->tv_nsec);
     }
     context_.presentation.frame_presented(event);
 }

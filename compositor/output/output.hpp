@@ -14,6 +14,7 @@
 
 namespace sluice {
 
+class CommitGate;
 class DmabufFeedback;
 class Presentation;
 
@@ -32,6 +33,8 @@ struct OutputContext {
     std::optional<Mode> mode;
     // Told when the output's scan-out candidate changes; null: no linux-dmabuf.
     DmabufFeedback *dmabuf_feedback = nullptr;
+    // Told when a frame was latched (fifo barriers, target times); null: no gate.
+    CommitGate *gate = nullptr;
 };
 
 class Output {
@@ -68,6 +71,8 @@ private:
     void start_own_clock();
     void on_frame();
     void on_present(const wlr_output_event_present &reported);
+    // When content applied now would be presented at the earliest.
+    uint64_t next_present_ns() const;
 
     wlr_output *output_;
     OutputContext context_;
@@ -75,6 +80,7 @@ private:
     bool background_visible_ = true;
     FrameRenderer frame_renderer_;
     uint64_t presented_count_ = 0;
+    uint64_t last_present_ns_ = 0;
     bool clock_paused_ = false;
     uint32_t clock_steps_ = 0;
     uint64_t frames_ = 0;
