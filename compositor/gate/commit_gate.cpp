@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "common/monotonic_time.hpp"
 #include "common/surface_addon.hpp"
 #include "compositor/gate/buffer_release.hpp"
 #include "compositor/gate/hold_queue.hpp"
@@ -15,12 +16,6 @@
 namespace sluice {
 
 namespace {
-
-uint64_t monotonic_now_ns() {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
-}
 
 // What a held commit carries to the moment it is applied.
 struct HeldCommit {

@@ -10,18 +10,9 @@
 #include <wayland-server-core.h>
 
 #include "common/log.hpp"
+#include "common/monotonic_time.hpp"
 
 namespace sluice {
-
-namespace {
-
-uint64_t monotonic_now_ns() {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
-}
-
-} // namespace
 
 FrameClock::FrameClock(wl_event_loop *loop, int32_t refresh_mhz, Tick tick)
     : timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
@@ -57,8 +48,7 @@ void FrameClock::arm() {
     Vblank last = schedule_.at_or_before(monotonic_now_ns());
     uint64_t next = schedule_.time_of(last.seq + 1);
     itimerspec spec{};
-    spec.it_value.tv_sec = static_cast<time_t>(next / 1000000000ull);
-    spec.it_value.tv_nsec = static_cast<long>(next % 1000000000ull);
+    spec.it_value = to_timespec(next);
     if (timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
         LOG_ERROR(output, "cannot arm the frame clock: %s", strerror(errno));
     }

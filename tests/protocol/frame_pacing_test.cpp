@@ -16,12 +16,6 @@ namespace {
 
 constexpr uint32_t offender_color = 0xffd04010;
 
-uint64_t now_ns(clockid_t clock) {
-    timespec ts{};
-    clock_gettime(clock, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 Proxy<wp_fifo_manager_v1> bind_fifo(Client &c) { return c.bind<wp_fifo_manager_v1>(&wp_fifo_manager_v1_interface, 1); }
 
 Proxy<wp_commit_timing_manager_v1> bind_timing(Client &c) {
@@ -36,15 +30,7 @@ void set_timestamp(wp_commit_timer_v1 *timer, uint64_t ns) {
 
 // --- errors -----------------------------------------------------------------
 
-class FramePacingErrors : public BystanderTest {
-protected:
-    void SetUp() override {
-        BystanderTest::SetUp();
-        if (HasFatalFailure())
-            return;
-        start_bystander(160, 120);
-    }
-};
+class FramePacingErrors : public MappedBystanderTest {};
 
 TEST_F(FramePacingErrors, SecondFifoForOneSurface) {
     auto bad = connect();

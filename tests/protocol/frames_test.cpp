@@ -19,12 +19,6 @@
 namespace sluice::test {
 namespace {
 
-uint64_t now_ns(clockid_t clock) {
-    timespec ts{};
-    clock_gettime(clock, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 // A client that redraws on every frame callback, as a game or a video
 // player would, with feedback requested for every commit.
 struct Animation {
