@@ -242,9 +242,11 @@ void Server::create_sync_globals() {
         syncobj_manager_ = std::make_unique<protocols::LinuxDrmSyncobjManager>(display_, std::move(device));
     }
     gate_->set_protocols(syncobj_manager_.get(), explicit_sync_v1_.get());
-    fifo_manager_ = std::make_unique<protocols::FifoManagerV1>(display_);
-    commit_timing_manager_ = std::make_unique<protocols::CommitTimingManagerV1>(display_);
-    gate_->set_timing_protocols(fifo_manager_.get(), commit_timing_manager_.get());
+    if (options_.frame_pacing) {
+        fifo_manager_ = std::make_unique<protocols::FifoManagerV1>(display_);
+        commit_timing_manager_ = std::make_unique<protocols::CommitTimingManagerV1>(display_);
+        gate_->set_timing_protocols(fifo_manager_.get(), commit_timing_manager_.get());
+    }
 }
 
 void Server::on_new_output(wlr_output *output) {
@@ -259,7 +261,8 @@ void Server::on_new_output(wlr_output *output) {
                           sync_->dmabuf_fences(),
                           options_.mode,
                           dmabuf_feedback_.get(),
-                          gate_.get()};
+                          gate_.get(),
+                          options_.own_frame_clock};
     outputs_.push_back(std::make_unique<Output>(output, context, [this](Output *gone) { remove_output(gone); }));
     desktop_->output_added(outputs_.back().get());
 }

@@ -5,6 +5,7 @@
 
 #include "compositor/gate/commit_gate.hpp"
 #include "common/log.hpp"
+#include "common/monotonic_time.hpp"
 #include "compositor/output/presentation.hpp"
 
 namespace sluice {
@@ -74,7 +75,7 @@ bool Output::enable() {
 }
 
 void Output::start_own_clock() {
-    if (!wlr_output_is_headless(output_) || output_->refresh <= 0) {
+    if (!context_.own_clock || !wlr_output_is_headless(output_) || output_->refresh <= 0) {
         return;
     }
     // wlroots' own headless timer keeps firing; its frame events are
@@ -184,9 +185,7 @@ uint64_t Output::next_present_ns() const {
     // is presented no earlier than now, nor before the vblank after the
     // last one reported. Low is safe: commit-timing content is then shown a
     // frame late at worst, never early.
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    uint64_t now_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+    uint64_t now_ns = monotonic_now_ns();
     uint64_t period = output_->refresh > 0 ? 1000000000000ull / static_cast<uint64_t>(output_->refresh) : 0;
     return std::max(now_ns, last_present_ns_ + period);
 }
@@ -218,8 +217,7 @@ void Output::on_present(const wlr_output_event_present &reported) {
         // The frame was taken at the clock's vblank: that is its time, its
         // sequence and its period, whenever the loop got to drawing it.
         const Vblank &vblank = clock_->current();
-        when = timespec{static_cast<time_t>(vblank.time_ns / 1000000000ull),
-                        static_cast<long>(vblank.time_ns % 1000000000ull)};
+        when = to_timespec(vblank.time_ns);
         event.when = &when;
         event.seq = vblank.seq;
         event.refresh = static_cast<int>(clock_->period_ns());
@@ -232,8 +230,7 @@ void Output::on_present(const wlr_output_event_present &reported) {
         event.refresh = static_cast<int>(1000000000000LL / output_->refresh);
     }
     if (event.when != nullptr) {
-        last_present_ns_ =
-            static_cast<uint64_t>(event.when->tv_sec) * 1000000000ull + static_cast<uint64_t>(event.when->tv_nsec);
+        last_present_ns_ = to_ns(*event.when);
     }
     context_.presentation.frame_presented(event);
 }

@@ -35,6 +35,8 @@ struct OutputContext {
     DmabufFeedback *dmabuf_feedback = nullptr;
     // Told when a frame was latched (fifo barriers, target times); null: no gate.
     CommitGate *gate = nullptr;
+    // Headless frames on sluice's vblank clock (false: wlroots' timer).
+    bool own_clock = true;
 };
 
 class Output {

@@ -33,6 +33,19 @@ TEST(Options, DefaultsFollowWlroots) {
     EXPECT_FALSE(options.mode.has_value());
     EXPECT_TRUE(options.socket.empty());
     EXPECT_EQ(options.ready_fd, -1);
+    EXPECT_TRUE(options.own_frame_clock);
+    EXPECT_TRUE(options.frame_pacing);
+}
+
+TEST(Options, FrameClockAndPacingTurnOff) {
+    auto options = parse_ok({"--frame-clock", "backend", "--frame-pacing=off"});
+    EXPECT_FALSE(options.own_frame_clock);
+    EXPECT_FALSE(options.frame_pacing);
+    options = parse_ok({"--frame-clock=sluice", "--frame-pacing", "on"});
+    EXPECT_TRUE(options.own_frame_clock);
+    EXPECT_TRUE(options.frame_pacing);
+    EXPECT_NE(parse_error({"--frame-clock", "kms"}).find("sluice or backend"), std::string::npos);
+    EXPECT_NE(parse_error({"--frame-pacing", "yes"}).find("on or off"), std::string::npos);
 }
 
 TEST(Options, EveryOptionLongShortAndInline) {
@@ -83,8 +96,9 @@ TEST(Options, HelpAndVersion) {
     EXPECT_TRUE(parse_ok({"--help"}).show_help);
     EXPECT_TRUE(parse_ok({"-v"}).show_version);
     std::string usage = sluice::usage_text();
-    for (const char *option : {"--backend", "--renderer", "--socket", "--outputs", "--mode", "--startup",
-                               "--exit-with-startup", "--xwayland", "--ready-fd", "--log-level"}) {
+    for (const char *option :
+         {"--backend", "--renderer", "--socket", "--outputs", "--mode", "--startup", "--exit-with-startup",
+          "--xwayland", "--ready-fd", "--log-level", "--frame-clock", "--frame-pacing"}) {
         EXPECT_NE(usage.find(option), std::string::npos) << option << " is documented in --help";
     }
 }
