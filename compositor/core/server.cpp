@@ -14,6 +14,7 @@
 #include "protocols/commit_timing_v1.hpp"
 #include "protocols/fifo_v1.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
+#include "protocols/tearing_control_v1.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
 #include "sync/sync_context.hpp"
 #include "compositor/gate/sync_device.hpp"
@@ -179,6 +180,7 @@ Server::~Server() {
     gate_.reset();
     fifo_manager_.reset();
     commit_timing_manager_.reset();
+    tearing_control_.reset();
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
     clients_.reset();
@@ -247,6 +249,12 @@ void Server::create_sync_globals() {
         commit_timing_manager_ = std::make_unique<protocols::CommitTimingManagerV1>(display_);
         gate_->set_timing_protocols(fifo_manager_.get(), commit_timing_manager_.get());
     }
+    tearing_control_ = std::make_unique<protocols::TearingControlManagerV1>(display_);
+    gate_->set_tearing_control(tearing_control_.get());
+}
+
+const char *Server::presentation_hint(wlr_surface *surface) const {
+    return protocols::to_string(tearing_control_->hint(surface->resource));
 }
 
 void Server::on_new_output(wlr_output *output) {

@@ -12,6 +12,7 @@
 #include "protocols/fifo_v1.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
+#include "protocols/tearing_control_v1.hpp"
 
 namespace sluice {
 
@@ -317,6 +318,9 @@ void CommitGate::on_commit(wl_resource *surface_resource) {
     }
     if (timing_ != nullptr) {
         timing_->take_commit(surface_resource, sync.timing);
+    }
+    if (tearing_ != nullptr) {
+        tearing_->take_commit(surface_resource);
     }
     if (!valid) {
         // A protocol error was posted and the client is on its way out;

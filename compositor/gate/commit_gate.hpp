@@ -35,6 +35,7 @@ class CommitTimingManagerV1;
 class FifoManagerV1;
 class LinuxDrmSyncobjManager;
 class LinuxExplicitSyncV1;
+class TearingControlManagerV1;
 } // namespace protocols
 
 class BufferRelease;
@@ -60,6 +61,10 @@ public:
     void set_protocols(protocols::LinuxDrmSyncobjManager *syncobj, protocols::LinuxExplicitSyncV1 *explicit_v1);
     // The frame-pacing protocols; either may be null (not offered).
     void set_timing_protocols(protocols::FifoManagerV1 *fifo, protocols::CommitTimingManagerV1 *timing);
+    // Takes each commit's presentation hint as the commit reaches the gate
+    // (a held commit's hint counts from then, not from when it is applied:
+    // nothing acts on hints yet). Null: not offered.
+    void set_tearing_control(protocols::TearingControlManagerV1 *tearing) { tearing_ = tearing; }
 
     // `output` has latched a frame showing `shown`; the next frame it takes
     // will be presented at `next_present_ns` (CLOCK_MONOTONIC). Clears the
@@ -94,6 +99,7 @@ private:
     protocols::LinuxExplicitSyncV1 *explicit_v1_ = nullptr;
     protocols::FifoManagerV1 *fifo_ = nullptr;
     protocols::CommitTimingManagerV1 *timing_ = nullptr;
+    protocols::TearingControlManagerV1 *tearing_ = nullptr;
     wl_protocol_logger *logger_ = nullptr;
     std::list<std::unique_ptr<BufferRelease>> releases_;
     GateStats stats_;

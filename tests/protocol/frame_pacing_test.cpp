@@ -133,6 +133,19 @@ TEST_F(FramePacingErrors, TimestampAfterSurfaceDestroyed) {
         *bad, ProtocolError{"wp_commit_timer_v1", id_of(timer.get()), WP_COMMIT_TIMER_V1_ERROR_SURFACE_DESTROYED});
 }
 
+TEST_F(FramePacingErrors, SecondTearingControlForOneSurface) {
+    auto bad = connect();
+    auto manager = bad->bind<wp_tearing_control_manager_v1>(&wp_tearing_control_manager_v1_interface, 1);
+    ASSERT_NE(manager.get(), nullptr) << "no wp_tearing_control_manager_v1 global";
+    Proxy<wl_surface> surface(wl_compositor_create_surface(bad->compositor()));
+    Proxy<wp_tearing_control_v1> first(wp_tearing_control_manager_v1_get_tearing_control(manager.get(), surface.get()));
+    ASSERT_TRUE(bad->roundtrip()) << bad->describe_error();
+    Proxy<wp_tearing_control_v1> second(
+        wp_tearing_control_manager_v1_get_tearing_control(manager.get(), surface.get()));
+    expect_error_alone(*bad, ProtocolError{"wp_tearing_control_manager_v1", id_of(manager.get()),
+                                           WP_TEARING_CONTROL_MANAGER_V1_ERROR_TEARING_CONTROL_EXISTS});
+}
+
 // --- pacing -------------------------------------------------------------------
 
 // A window whose every commit carries presentation feedback.
