@@ -26,8 +26,8 @@ public:
     void set_hint(uint32_t hint) {
         // An unknown value is no error the XML names: treat it as no promise
         // that tearing is fine.
-        pending_ = hint == WP_TEARING_CONTROL_V1_PRESENTATION_HINT_ASYNC ? PresentationHint::async
-                                                                         : PresentationHint::vsync;
+        pending_ =
+            hint == WP_TEARING_CONTROL_V1_PRESENTATION_HINT_ASYNC ? PresentationHint::async : PresentationHint::vsync;
     }
 
     // The resource is gone: vsync from the next commit on. True when
@@ -61,8 +61,8 @@ private:
 };
 
 TearingControlManagerV1::TearingControlManagerV1(wl_display *display) {
-    global_ = wl_global_create(display, &wp_tearing_control_manager_v1_interface, 1, this,
-                               &TearingControlManagerV1::bind);
+    global_ =
+        wl_global_create(display, &wp_tearing_control_manager_v1_interface, 1, this, &TearingControlManagerV1::bind);
 }
 
 TearingControlManagerV1::~TearingControlManagerV1() { wl_global_destroy(global_); }

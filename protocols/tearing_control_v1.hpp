@@ -27,8 +27,7 @@ public:
 
 private:
     static void bind(wl_client *client, void *data, uint32_t version, uint32_t id);
-    static void handle_get_tearing_control(wl_client *client, wl_resource *resource, uint32_t id,
-                                           wl_resource *surface);
+    static void handle_get_tearing_control(wl_client *client, wl_resource *resource, uint32_t id, wl_resource *surface);
 
     wl_global *global_;
     SurfaceExtensions surfaces_;
