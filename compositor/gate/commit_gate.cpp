@@ -72,16 +72,17 @@ public:
 
     // Whether a commit with `timing` may not be applied now.
     bool blocked(const protocols::CommitTiming &timing) {
+        waits_for_barrier_ = false;
         if (timing.wait_barrier && barrier_ && shown_on_ != nullptr && !synchronized_subsurface(surface())) {
+            waits_for_barrier_ = true;
             return true;
         }
         if (timing.target_ns) {
             // Applied now, the content shows in the output's next frame:
-            // wait while that frame is presented before the target.
+            // wait while that frame is presented before the target. The
+            // timer makes sure a frame, or a retry off screen, comes then.
             if (*timing.target_ns > gate_.next_present_ns(shown_on_)) {
-                if (shown_on_ == nullptr) {
-                    gate_.arm_offscreen_timer(*timing.target_ns);
-                }
+                gate_.arm_timer(*timing.target_ns);
                 return true;
             }
         }
@@ -115,9 +116,13 @@ public:
         }
     }
 
-    void offscreen_tick() {
+    // A target time some commit waits for has come: off screen that is
+    // the moment to apply it; on screen, the next frame's latch is.
+    void timer_tick() {
         if (shown_on_ == nullptr) {
             queue_.retry();
+        } else if (holding()) {
+            wlr_output_schedule_frame(shown_on_);
         }
     }
 
@@ -154,10 +159,13 @@ public:
 private:
     using Queue = HoldQueue<HeldCommit>;
 
-    // Outputs that draw only when something changed (KMS) must latch a
-    // frame for a commit that waits for one.
+    // Outputs that draw only when something changed (KMS, nested) must
+    // latch a frame for a commit that waits for the barrier to clear. One
+    // that waits for a time gets its frame from the timer when the time
+    // comes: asking now would have such outputs draw empty frames in a
+    // busy loop until then.
     void ask_for_frame() {
-        if (shown_on_ != nullptr && queue_.front_blocked()) {
+        if (shown_on_ != nullptr && queue_.front_blocked() && waits_for_barrier_) {
             wlr_output_schedule_frame(shown_on_);
         }
     }
@@ -192,6 +200,8 @@ private:
     CommitGate &gate_;
     wl_client *client_;
     bool barrier_ = false;
+    // What the last blocked() found: the barrier (else a time).
+    bool waits_for_barrier_ = false;
     // The output whose frames last showed the surface; null: none does.
     wlr_output *shown_on_ = nullptr;
     // Last: its waits, which call back into this object, go first.
@@ -201,16 +211,15 @@ private:
 CommitGate::CommitGate(wl_display *display, sync::SyncContext &sync)
     : waiter_(sync.waiter()), dmabuf_fences_(sync.dmabuf_fences()) {
     logger_ = wl_display_add_protocol_logger(display, &CommitGate::on_protocol_message, this);
-    offscreen_timer_ =
-        wl_event_loop_add_timer(wl_display_get_event_loop(display), &CommitGate::on_offscreen_timer, this);
+    target_timer_ = wl_event_loop_add_timer(wl_display_get_event_loop(display), &CommitGate::on_target_timer, this);
 }
 
 CommitGate::~CommitGate() {
     if (logger_ != nullptr) {
         wl_protocol_logger_destroy(logger_);
     }
-    if (offscreen_timer_ != nullptr) {
-        wl_event_source_remove(offscreen_timer_);
+    if (target_timer_ != nullptr) {
+        wl_event_source_remove(target_timer_);
     }
     releases_.clear();
 }
@@ -251,24 +260,24 @@ uint64_t CommitGate::next_present_ns(wlr_output *output) const {
     return it != next_present_.end() ? std::max(it->second, now) : now;
 }
 
-void CommitGate::arm_offscreen_timer(uint64_t target_ns) {
-    if (offscreen_timer_ == nullptr || (offscreen_deadline_ns_ != 0 && offscreen_deadline_ns_ <= target_ns)) {
+void CommitGate::arm_timer(uint64_t target_ns) {
+    if (target_timer_ == nullptr || (target_deadline_ns_ != 0 && target_deadline_ns_ <= target_ns)) {
         return;
     }
-    offscreen_deadline_ns_ = target_ns;
+    target_deadline_ns_ = target_ns;
     uint64_t now = monotonic_now_ns();
     // Whole milliseconds, rounded up: never early.
     uint64_t ms = target_ns > now ? (target_ns - now + 999999) / 1000000 : 1;
-    wl_event_source_timer_update(offscreen_timer_, static_cast<int>(std::min<uint64_t>(ms, INT32_MAX)));
+    wl_event_source_timer_update(target_timer_, static_cast<int>(std::min<uint64_t>(ms, INT32_MAX)));
 }
 
-int CommitGate::on_offscreen_timer(void *data) {
+int CommitGate::on_target_timer(void *data) {
     auto *self = static_cast<CommitGate *>(data);
-    self->offscreen_deadline_ns_ = 0;
+    self->target_deadline_ns_ = 0;
     std::vector<GatedSurface *> surfaces(self->surfaces_.begin(), self->surfaces_.end());
     for (GatedSurface *gated : surfaces) {
         if (self->surfaces_.count(gated) != 0) {
-            gated->offscreen_tick(); // re-arms the timer for what still waits
+            gated->timer_tick(); // re-arms the timer for what still waits
         }
     }
     return 0;

@@ -88,10 +88,10 @@ private:
     // The time content applied now would be presented on `output` (null:
     // on no output, so now).
     uint64_t next_present_ns(wlr_output *output) const;
-    // Times commits on no output wait for (commit-timing without a frame
-    // to wait for): the fallback timer's.
-    void arm_offscreen_timer(uint64_t target_ns);
-    static int on_offscreen_timer(void *data);
+    // Wakes the gate at `target_ns` (or earlier, for an earlier target):
+    // surfaces on no output retry, the others ask their output for a frame.
+    void arm_timer(uint64_t target_ns);
+    static int on_target_timer(void *data);
 
     sync::FenceWaiter &waiter_;
     sync::DmaBufFences &dmabuf_fences_;
@@ -109,8 +109,8 @@ private:
     // Every GatedSurface, for the outputs' latches.
     std::unordered_set<GatedSurface *> surfaces_;
     std::unordered_map<wlr_output *, uint64_t> next_present_;
-    wl_event_source *offscreen_timer_ = nullptr;
-    uint64_t offscreen_deadline_ns_ = 0; // 0: not armed
+    wl_event_source *target_timer_ = nullptr;
+    uint64_t target_deadline_ns_ = 0; // 0: not armed
 };
 
 } // namespace sluice
