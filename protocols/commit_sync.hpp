@@ -46,12 +46,26 @@ protected:
     ReleaseTarget() = default;
 };
 
+// What fifo-v1 and commit-timing-v1 ask of one commit: conditions on when
+// it may be applied, on top of its fences.
+struct CommitTiming {
+    // Applying this commit sets the surface's fifo barrier.
+    bool set_barrier = false;
+    // Not applied while the surface's fifo barrier is set.
+    bool wait_barrier = false;
+    // Not presented before this time (CLOCK_MONOTONIC, ns).
+    std::optional<std::uint64_t> target_ns;
+
+    [[nodiscard]] bool constrains() const { return wait_barrier || target_ns.has_value(); }
+};
+
 struct CommitSync {
     std::vector<AcquireFence> acquire;
     std::vector<std::unique_ptr<ReleaseTarget>> release;
     // The client synchronizes explicitly: the buffer's implicit fences are
     // not to be waited for.
     bool explicit_sync = false;
+    CommitTiming timing;
 };
 
 // What the protocols check a commit against.

@@ -102,6 +102,7 @@ std::string list_surfaces(CommandContext &context, const Args &args) {
             o.add("x", lx).add("y", ly);
         }
         o.add("held_commits", static_cast<uint64_t>(server.gate().held_commits(surface)));
+        o.add("presentation_hint", server.presentation_hint(surface));
         list.push_back(o.str());
     });
     return list_reply("surfaces", list);

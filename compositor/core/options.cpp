@@ -35,6 +35,8 @@ const std::map<std::string, BackendChoice> backend_names = {
     {"auto", BackendChoice::automatic}, {"headless", BackendChoice::headless}, {"wayland", BackendChoice::wayland},
     {"x11", BackendChoice::x11},        {"drm", BackendChoice::drm},
 };
+const std::map<std::string, bool> on_off_names = {{"on", true}, {"off", false}};
+const std::map<std::string, bool> frame_clock_names = {{"sluice", true}, {"backend", false}};
 const std::map<std::string, RendererChoice> renderer_names = {
     {"auto", RendererChoice::automatic},
     {"gles2", RendererChoice::gles2},
@@ -104,6 +106,11 @@ const char *usage_text() {
            "                          DRM node to import client syncobj timelines on\n"
            "                          (default: the renderer's, else the first in /dev/dri with\n"
            "                          timeline syncobjs; none: do not offer linux-drm-syncobj-v1)\n"
+           "      --frame-clock sluice|backend\n"
+           "                          who times headless outputs' frames: sluice's nanosecond\n"
+           "                          vblank clock (default) or wlroots' millisecond timer\n"
+           "      --frame-pacing on|off\n"
+           "                          offer wp_fifo_v1 and wp_commit_timing_v1 (default on)\n"
            "      --ready-fd FD       write the socket name and a newline to FD and close it\n"
            "                          once clients can connect\n"
            "      --test-server       for client test suites: headless backend, pixman\n"
@@ -247,6 +254,16 @@ ParseResult parse_options(const std::vector<std::string> &args) {
             if (value != "none" && value.rfind("/", 0) != 0)
                 return bad_value("expected a device path such as /dev/dri/renderD128, or none");
             options.sync_device = value;
+        } else if ((r = takes_value(nullptr, "--frame-clock")) != 0) {
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
+            if (!parse_choice(value, frame_clock_names, options.own_frame_clock))
+                return bad_value("expected sluice or backend");
+        } else if ((r = takes_value(nullptr, "--frame-pacing")) != 0) {
+            if (r < 0)
+                return fail("sluice: " + arg + " needs a value");
+            if (!parse_choice(value, on_off_names, options.frame_pacing))
+                return bad_value("expected on or off");
         } else if ((r = takes_value(nullptr, "--ready-fd")) != 0) {
             if (r < 0)
                 return fail("sluice: " + arg + " needs a value");

@@ -27,6 +27,8 @@ struct Options {
     // binds them types and clicks into every window, so only on request.
     bool allow_input_injection = false;
     std::string sync_device;         // empty: automatic; "none": no syncobj protocol
+    bool own_frame_clock = true;     // headless frames on sluice's clock, not wlroots' timer
+    bool frame_pacing = true;        // offer fifo-v1 and commit-timing-v1
     int ready_fd = -1;               // as given; main() takes it into a ReadyFd
     int log_level = 2;               // every category's: 0 silent, 1 error, 2 info, 3 debug
     std::string log_levels = "info"; // as given: "info,sync=debug" (common/log.hpp)

@@ -11,7 +11,10 @@
 #include "compositor/gate/commit_gate.hpp"
 #include "compositor/output/dmabuf_feedback.hpp"
 #include "compositor/control/control.hpp"
+#include "protocols/commit_timing_v1.hpp"
+#include "protocols/fifo_v1.hpp"
 #include "protocols/linux_drm_syncobj.hpp"
+#include "protocols/tearing_control_v1.hpp"
 #include "protocols/linux_explicit_sync_v1.hpp"
 #include "sync/sync_context.hpp"
 #include "compositor/gate/sync_device.hpp"
@@ -176,6 +179,9 @@ Server::~Server() {
     viewporter_.reset();
     dmabuf_feedback_.reset();
     gate_.reset();
+    fifo_manager_.reset();
+    commit_timing_manager_.reset();
+    tearing_control_.reset();
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
     clients_.reset();
@@ -257,6 +263,17 @@ void Server::create_sync_globals() {
         syncobj_manager_ = std::make_unique<protocols::LinuxDrmSyncobjManager>(display_, std::move(device));
     }
     gate_->set_protocols(syncobj_manager_.get(), explicit_sync_v1_.get());
+    if (options_.frame_pacing) {
+        fifo_manager_ = std::make_unique<protocols::FifoManagerV1>(display_);
+        commit_timing_manager_ = std::make_unique<protocols::CommitTimingManagerV1>(display_);
+        gate_->set_timing_protocols(fifo_manager_.get(), commit_timing_manager_.get());
+    }
+    tearing_control_ = std::make_unique<protocols::TearingControlManagerV1>(display_);
+    gate_->set_tearing_control(tearing_control_.get());
+}
+
+const char *Server::presentation_hint(wlr_surface *surface) const {
+    return protocols::to_string(tearing_control_->hint(surface->resource));
 }
 
 void Server::on_new_output(wlr_output *output) {
@@ -270,7 +287,9 @@ void Server::on_new_output(wlr_output *output) {
                           renderer_->fences(),
                           sync_->dmabuf_fences(),
                           options_.mode,
-                          dmabuf_feedback_.get()};
+                          dmabuf_feedback_.get(),
+                          gate_.get(),
+                          options_.own_frame_clock};
     outputs_.push_back(std::make_unique<Output>(output, context, [this](Output *gone) { remove_output(gone); }));
     desktop_->output_added(outputs_.back().get());
 }

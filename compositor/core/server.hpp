@@ -21,8 +21,11 @@ class SyncContext;
 namespace sluice {
 
 namespace protocols {
+class CommitTimingManagerV1;
+class FifoManagerV1;
 class LinuxDrmSyncobjManager;
 class LinuxExplicitSyncV1;
+class TearingControlManagerV1;
 } // namespace protocols
 
 namespace control {
@@ -68,6 +71,8 @@ public:
     wlr_output_layout *output_layout() const { return output_layout_; }
     Seat &seat() const { return *seat_; }
     CommitGate &gate() const { return *gate_; }
+    // The surface's tearing-control-v1 hint, "vsync" or "async".
+    const char *presentation_hint(wlr_surface *surface) const;
 
     // Window management. The forwarders below are what control/ calls.
     Desktop &desktop() const { return *desktop_; }
@@ -121,6 +126,9 @@ private:
     std::unique_ptr<DmabufFeedback> dmabuf_feedback_;
     std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
     std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
+    std::unique_ptr<protocols::FifoManagerV1> fifo_manager_;
+    std::unique_ptr<protocols::CommitTimingManagerV1> commit_timing_manager_;
+    std::unique_ptr<protocols::TearingControlManagerV1> tearing_control_;
     std::unique_ptr<Clients> clients_;
     std::unique_ptr<Startup> startup_;
     // sluicectl's control socket, virtual input, --exit-when-empty.

@@ -2,7 +2,9 @@
 // in it: the commits held, in the order they were made (by sequence
 // number), each with the fences it still waits for, the waits on them, and
 // what its owner captured with it (the payload). When the commits at the
-// front have no fence left, a drain hands them back, oldest first. Locking
+// front have no fence left, and the owner does not call them blocked for
+// another reason (a fifo barrier, a target time), a drain hands them back,
+// oldest first. Locking
 // and applying commits is the owner's business (GatedSurface, in
 // commit_gate.cpp); this is what can be tested without a compositor.
 #pragma once
@@ -72,11 +74,15 @@ public:
     // it. It may hold more commits, finish fences, or look at the queue; it
     // must not destroy the queue.
     using Release = std::function<void(Released)>;
+    // Asked of the commit at the front once its fences are done: true keeps
+    // it (and all behind it) held until retry(). Empty: nothing but fences
+    // holds a commit.
+    using Blocked = std::function<bool(const Payload &)>;
 
     // `counts` is shared by every queue of a client's surfaces and must
     // outlive this one.
-    HoldQueue(ClientHoldCounts &counts, ClientHoldCounts::Client client, Release release)
-        : counts_(counts), client_(client), release_(std::move(release)) {}
+    HoldQueue(ClientHoldCounts &counts, ClientHoldCounts::Client client, Release release, Blocked blocked = {})
+        : counts_(counts), client_(client), release_(std::move(release)), blocked_(std::move(blocked)) {}
     // Cancels every wait; nothing is released.
     ~HoldQueue() { counts_.remove(client_, entries_.size()); }
 
@@ -109,7 +115,15 @@ public:
         drain();
     }
 
+    // What blocks the front may have changed: releases what is ready now.
+    void retry() { drain(); }
+
     [[nodiscard]] bool empty() const { return entries_.empty(); }
+    // The commit at the front waits for no fence, only for what the owner
+    // calls blocked.
+    [[nodiscard]] bool front_blocked() const {
+        return !entries_.empty() && entries_.front().fences.ready() && blocked_ && blocked_(entries_.front().payload);
+    }
     [[nodiscard]] size_t size() const { return entries_.size(); }
     // Fences commit `seq` still waits for; 0 when it is not held.
     [[nodiscard]] size_t remaining(uint32_t seq) const {
@@ -135,7 +149,8 @@ private:
             return;
         }
         draining_ = true;
-        while (!entries_.empty() && entries_.front().fences.ready()) {
+        while (!entries_.empty() && entries_.front().fences.ready() &&
+               !(blocked_ && blocked_(entries_.front().payload))) {
             // Off the queue before the release sees it. The waits die with
             // it, possibly from inside their own callback, which they allow.
             Entry entry = std::move(entries_.front());
@@ -149,6 +164,7 @@ private:
     ClientHoldCounts &counts_;
     ClientHoldCounts::Client client_;
     Release release_;
+    Blocked blocked_;
     std::deque<Entry> entries_;
     bool draining_ = false;
 };

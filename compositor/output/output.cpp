@@ -1,9 +1,11 @@
 #include "compositor/output/output.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "compositor/gate/commit_gate.hpp"
 #include "common/log.hpp"
+#include "common/monotonic_time.hpp"
 #include "compositor/output/presentation.hpp"
 
 namespace sluice {
@@ -30,6 +32,7 @@ Output::Output(wlr_output *output, const OutputContext &context, std::function<v
     if (!enable()) {
         return;
     }
+    start_own_clock();
     // Left to right in the order outputs appear; the scene follows the layout.
     wlr_output_layout_add_auto(context_.layout, output_);
 
@@ -41,11 +44,17 @@ Output::Output(wlr_output *output, const OutputContext &context, std::function<v
     mode_.connect(&output_->events.mode, [this](void *) {
         LOG_INFO(output, "%s mode now %dx%d @ %.3f Hz", output_->name, output_->width, output_->height,
                  output_->refresh / 1000.0);
+        if (clock_) {
+            clock_->set_refresh(output_->refresh);
+        }
     });
 }
 
 Output::~Output() {
     context_.presentation.output_removed(output_);
+    if (context_.gate != nullptr) {
+        context_.gate->output_removed(output_);
+    }
     wlr_output_layout_remove(context_.layout, output_);
 }
 
@@ -63,6 +72,20 @@ bool Output::enable() {
         return false;
     }
     return true;
+}
+
+void Output::start_own_clock() {
+    if (!context_.own_clock || !wlr_output_is_headless(output_) || output_->refresh <= 0) {
+        return;
+    }
+    // wlroots' own headless timer keeps firing; its frame events are
+    // ignored (on_frame), so it only costs a wake-up.
+    clock_.emplace(wl_display_get_event_loop(output_->display), output_->refresh,
+                   [this](const Vblank &) { wlr_output_send_frame(output_); });
+    if (!clock_->running()) {
+        clock_.reset();
+        LOG_ERROR(output, "%s: frames keep wlroots' millisecond timing", output_->name);
+    }
 }
 
 wlr_box Output::layout_box() const {
@@ -101,6 +124,11 @@ void Output::step_clock(uint32_t frames) {
 }
 
 void Output::on_frame() {
+    // With a clock of sluice's own, only its ticks make frames: not
+    // wlroots' timer, not the idle frames wlr_output_schedule_frame asks for.
+    if (clock_ && !clock_->ticking()) {
+        return;
+    }
     wlr_scene_output *scene_output = wlr_scene_get_scene_output(context_.scene, output_);
     if (scene_output == nullptr) {
         return;
@@ -138,14 +166,34 @@ void Output::on_frame() {
     LOG_DEBUG(output, "%s: frame %lu, commit %u: %s", output_->name, static_cast<unsigned long>(frames_), seq,
               output_->commit_seq == seq ? "committed" : "nothing to commit");
 
+    // After the commit: what is applied from here on is the next frame's,
+    // so fifo barriers set for this one clear now.
+    if (context_.gate != nullptr) {
+        context_.gate->frame_latched(output_, surfaces, next_present_ns());
+    }
+
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);
     wlr_scene_output_send_frame_done(scene_output, &now);
 }
 
+uint64_t Output::next_present_ns() const {
+    if (clock_) {
+        return clock_->next_vblank_ns();
+    }
+    // Without a clock of its own, a lower bound: a frame drawn from now on
+    // is presented no earlier than now, nor before the vblank after the
+    // last one reported. Low is safe: commit-timing content is then shown a
+    // frame late at worst, never early.
+    uint64_t now_ns = monotonic_now_ns();
+    uint64_t period = output_->refresh > 0 ? 1000000000000ull / static_cast<uint64_t>(output_->refresh) : 0;
+    return std::max(now_ns, last_present_ns_ + period);
+}
+
 void Output::on_present(const wlr_output_event_present &reported) {
     // A copy: later listeners of the signal must see what the backend said.
     wlr_output_event_present event = reported;
+    timespec when{};
     if (wlr_output_is_x11(output_)) {
         // wlroots 0.15's x11 backend tags each Present request with the
         // commit sequence from before the commit, one less than the one the
@@ -165,11 +213,24 @@ void Output::on_present(const wlr_output_event_present &reported) {
         return;
     }
     ++presented_count_;
+    if (clock_) {
+        // The frame was taken at the clock's vblank: that is its time, its
+        // sequence and its period, whenever the loop got to drawing it.
+        const Vblank &vblank = clock_->current();
+        when = to_timespec(vblank.time_ns);
+        event.when = &when;
+        event.seq = vblank.seq;
+        event.refresh = static_cast<int>(clock_->period_ns());
+        event.flags |= WLR_OUTPUT_PRESENT_VSYNC;
+    }
     if (event.seq == 0) {
         event.seq = presented_count_;
     }
     if (event.refresh == 0 && output_->refresh > 0) {
         event.refresh = static_cast<int>(1000000000000LL / output_->refresh);
+    }
+    if (event.when != nullptr) {
+        last_present_ns_ = to_ns(*event.when);
     }
     context_.presentation.frame_presented(event);
 }

@@ -7,12 +7,14 @@
 #include <optional>
 
 #include "common/listener.hpp"
+#include "compositor/output/frame_clock.hpp"
 #include "compositor/output/mode.hpp"
 #include "compositor/output/frame_renderer.hpp"
 #include "wlroots/wlr.hpp"
 
 namespace sluice {
 
+class CommitGate;
 class DmabufFeedback;
 class Presentation;
 
@@ -31,6 +33,10 @@ struct OutputContext {
     std::optional<Mode> mode;
     // Told when the output's scan-out candidate changes; null: no linux-dmabuf.
     DmabufFeedback *dmabuf_feedback = nullptr;
+    // Told when a frame was latched (fifo barriers, target times); null: no gate.
+    CommitGate *gate = nullptr;
+    // Headless frames on sluice's vblank clock (false: wlroots' timer).
+    bool own_clock = true;
 };
 
 class Output {
@@ -64,8 +70,11 @@ public:
 
 private:
     bool enable();
+    void start_own_clock();
     void on_frame();
     void on_present(const wlr_output_event_present &reported);
+    // When content applied now would be presented at the earliest.
+    uint64_t next_present_ns() const;
 
     wlr_output *output_;
     OutputContext context_;
@@ -73,9 +82,13 @@ private:
     bool background_visible_ = true;
     FrameRenderer frame_renderer_;
     uint64_t presented_count_ = 0;
+    uint64_t last_present_ns_ = 0;
     bool clock_paused_ = false;
     uint32_t clock_steps_ = 0;
     uint64_t frames_ = 0;
+    // Where the backend's frame timing is not to be trusted (headless):
+    // frames follow this instead, and presentation reports its vblanks.
+    std::optional<FrameClock> clock_;
 
     Listener frame_;
     Listener present_;

@@ -606,6 +606,45 @@ TEST_F(ControlTest, SyncReportsTheGateAndEverySurface) {
     EXPECT_TRUE(found) << r.out;
 }
 
+TEST_F(ControlTest, SurfacesReportTheTearingHintOfTheLastCommit) {
+    Window window = map_window("tearing", "org.sluice.tearing", 32, 32, 0xff000000);
+    wl_surface *surface = window.toplevel->surface();
+    auto hint_of_window = [&]() -> std::string {
+        const CtlResult windows = ctl({"windows"});
+        const JsonValue::Array *list = windows.get("windows") ? windows.get("windows")->as_array() : nullptr;
+        if (list == nullptr || list->size() != 1)
+            return "no window: " + windows.out;
+        const std::string window_id = text((*list)[0].get("id"));
+        const CtlResult r = ctl({"surfaces"});
+        const JsonValue::Array *surfaces = r.get("surfaces") ? r.get("surfaces")->as_array() : nullptr;
+        for (const JsonValue &s : surfaces != nullptr ? *surfaces : JsonValue::Array{}) {
+            if (text(s.get("id")) == window_id)
+                return text(s.get("presentation_hint"));
+        }
+        return "window not among the surfaces: " + r.out;
+    };
+    EXPECT_EQ(hint_of_window(), "vsync") << "the default hint";
+
+    auto manager = window.client->bind<wp_tearing_control_manager_v1>(&wp_tearing_control_manager_v1_interface, 1);
+    ASSERT_NE(manager.get(), nullptr) << "no wp_tearing_control_manager_v1 global";
+    Proxy<wp_tearing_control_v1> control(wp_tearing_control_manager_v1_get_tearing_control(manager.get(), surface));
+    wp_tearing_control_v1_set_presentation_hint(control.get(), WP_TEARING_CONTROL_V1_PRESENTATION_HINT_ASYNC);
+    ASSERT_TRUE(window.client->roundtrip());
+    EXPECT_EQ(hint_of_window(), "vsync") << "double-buffered: nothing before the commit";
+    wl_surface_commit(surface);
+    ASSERT_TRUE(window.client->roundtrip());
+    EXPECT_EQ(hint_of_window(), "async");
+
+    // Destroying the object reverts to vsync with the next commit.
+    control.reset();
+    ASSERT_TRUE(window.client->roundtrip());
+    EXPECT_EQ(hint_of_window(), "async");
+    wl_surface_commit(surface);
+    ASSERT_TRUE(window.client->roundtrip());
+    EXPECT_EQ(hint_of_window(), "vsync");
+    EXPECT_FALSE(window.client->protocol_error().has_value());
+}
+
 // --- log levels ------------------------------------------------------------------
 
 size_t count_of(const std::string &haystack, const std::string &needle) {

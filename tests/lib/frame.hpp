@@ -9,9 +9,18 @@
 #include <optional>
 #include <vector>
 
+#include <time.h>
+
 #include "proxy.hpp"
 
 namespace sluice::test {
+
+// `clock` (the one wp_presentation.clock_id names) now, in nanoseconds.
+inline uint64_t now_ns(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 // One wl_surface.frame request; it takes effect with the next commit.
 class FrameCallback {

@@ -14,7 +14,10 @@
 
 #include "unique_fd.hpp"
 
+#include "commit-timing-v1-client-protocol.h"
+#include "fifo-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
+#include "tearing-control-v1-client-protocol.h"
 #include "viewporter-client-protocol.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
 #include "xdg-output-unstable-v1-client-protocol.h"
@@ -54,6 +57,12 @@ SLUICE_TEST_PROXY_DELETER(zwlr_screencopy_manager_v1, zwlr_screencopy_manager_v1
 SLUICE_TEST_PROXY_DELETER(zwlr_screencopy_frame_v1, zwlr_screencopy_frame_v1_destroy);
 SLUICE_TEST_PROXY_DELETER(zxdg_output_manager_v1, zxdg_output_manager_v1_destroy);
 SLUICE_TEST_PROXY_DELETER(zxdg_output_v1, zxdg_output_v1_destroy);
+SLUICE_TEST_PROXY_DELETER(wp_fifo_manager_v1, wp_fifo_manager_v1_destroy);
+SLUICE_TEST_PROXY_DELETER(wp_fifo_v1, wp_fifo_v1_destroy);
+SLUICE_TEST_PROXY_DELETER(wp_commit_timing_manager_v1, wp_commit_timing_manager_v1_destroy);
+SLUICE_TEST_PROXY_DELETER(wp_commit_timer_v1, wp_commit_timer_v1_destroy);
+SLUICE_TEST_PROXY_DELETER(wp_tearing_control_manager_v1, wp_tearing_control_manager_v1_destroy);
+SLUICE_TEST_PROXY_DELETER(wp_tearing_control_v1, wp_tearing_control_v1_destroy);
 
 #undef SLUICE_TEST_PROXY_DELETER
 

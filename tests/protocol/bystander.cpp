@@ -62,4 +62,11 @@ void BystanderTest::expect_error_alone(Client &offender, const ProtocolError &ex
     expect_bystander_unharmed(true, gone_color);
 }
 
+void MappedBystanderTest::SetUp() {
+    BystanderTest::SetUp();
+    if (HasFatalFailure())
+        return;
+    start_bystander(160, 120);
+}
+
 } // namespace sluice::test

@@ -47,4 +47,11 @@ private:
     Rect rect_;
 };
 
+// A BystanderTest whose bystander has its 160x120 window mapped before the
+// test body runs: the fixture of the protocol-error tests.
+class MappedBystanderTest : public BystanderTest {
+protected:
+    void SetUp() override;
+};
+
 } // namespace sluice::test

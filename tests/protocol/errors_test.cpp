@@ -10,15 +10,7 @@ namespace {
 
 constexpr uint32_t offender_color = 0xffd04010;
 
-class ProtocolErrors : public BystanderTest {
-protected:
-    void SetUp() override {
-        BystanderTest::SetUp();
-        if (HasFatalFailure())
-            return;
-        start_bystander(160, 120);
-    }
-};
+class ProtocolErrors : public MappedBystanderTest {};
 
 TEST_F(ProtocolErrors, GetXdgSurfaceOnSurfaceWithBuffer) {
     auto bad = connect();

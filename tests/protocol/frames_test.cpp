@@ -1,10 +1,13 @@
 // Frame callbacks and presentation feedback, related to each other rather
 // than to the wall clock: every commit of an animating client is presented
 // in its own output frame, and each frame callback follows a presentation.
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <time.h>
@@ -15,12 +18,6 @@
 
 namespace sluice::test {
 namespace {
-
-uint64_t now_ns(clockid_t clock) {
-    timespec ts{};
-    clock_gettime(clock, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // A client that redraws on every frame callback, as a game or a video
 // player would, with feedback requested for every commit.
@@ -194,6 +191,74 @@ TEST_P(Presentation, FeedbackHasIncreasingSequenceAndModeRefresh) {
     EXPECT_EQ(c->output().width, out_w);
     EXPECT_EQ(c->output().height, out_h);
     run_and_check_animation(*c, 20, GetParam().refresh_ns);
+}
+
+// Threads that keep every core busy while they live, so that sluice's loop
+// wakes late and misses vblanks now and then.
+class CpuLoad {
+public:
+    CpuLoad() {
+        const unsigned n = std::max(2u, std::thread::hardware_concurrency());
+        for (unsigned i = 0; i < n; ++i) {
+            threads_.emplace_back([this] {
+                volatile uint64_t x = 0;
+                while (!stop_.load(std::memory_order_relaxed)) {
+                    x = x + 1;
+                }
+            });
+        }
+    }
+    ~CpuLoad() {
+        stop_ = true;
+        for (auto &t : threads_) {
+            t.join();
+        }
+    }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::vector<std::thread> threads_;
+};
+
+TEST_P(Presentation, TimestampsKeepTheModesPeriodUnderLoad) {
+    // The presented times are the output's vblanks, so their arithmetic is
+    // sluice's clock's, not the machine's speed: under load a frame may
+    // miss vblanks (seq jumps by as many), but every timestamp stays on the
+    // grid the mode's refresh draws from the first one.
+    auto c = connect();
+    const int32_t refresh_mhz = c->output().refresh_mhz;
+    ASSERT_EQ(refresh_mhz, GetParam().refresh_mhz);
+    const double period_ns = 1e12 / refresh_mhz;
+
+    Animation anim(*c);
+    ShmBuffer first(c->shm(), 128, 96);
+    first.fill(0xff808080);
+    ASSERT_TRUE(anim.window.map(first)) << c->describe_error();
+    {
+        CpuLoad load;
+        for (uint32_t i = 0; i < 120; ++i) {
+            const std::string problem = anim.step(i);
+            ASSERT_TRUE(problem.empty()) << problem;
+        }
+    }
+    ASSERT_TRUE(c->dispatch_until([&] { return anim.log.all_resolved(); })) << c->describe_error();
+    const std::vector<Presented> shown = anim.log.presented();
+    ASSERT_GE(shown.size(), 100u) << anim.log.discarded_count() << " discarded";
+
+    const Presented &p0 = shown.front();
+    for (const Presented &p : shown) {
+        SCOPED_TRACE("seq " + std::to_string(p.seq));
+        EXPECT_EQ(p.refresh_ns, GetParam().refresh_ns) << "feedback refresh is not the mode's period";
+        ASSERT_GE(p.seq, p0.seq);
+        const double expected = static_cast<double>(p.seq - p0.seq) * period_ns;
+        const double actual = static_cast<double>(p.nanoseconds() - p0.nanoseconds());
+        EXPECT_NEAR(actual, expected, 1000.0) << "presentation time off the vblank grid";
+    }
+    const Presented &last = shown.back();
+    ASSERT_GT(last.seq, p0.seq);
+    const double mean =
+        static_cast<double>(last.nanoseconds() - p0.nanoseconds()) / static_cast<double>(last.seq - p0.seq);
+    EXPECT_NEAR(mean, period_ns, period_ns * 0.001) << "mean vblank interval is not the mode's";
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Presentation,

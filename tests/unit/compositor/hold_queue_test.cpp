@@ -361,6 +361,87 @@ TEST_F(HoldQueueTest, AClientMayHoldExactlyTheLimit) {
     EXPECT_EQ(counts_.clients(), 0u);
 }
 
+// A condition beyond fences (a fifo barrier, a target time) as the gate
+// has it: commits whose payload names a blocked condition wait for retry().
+TEST_F(HoldQueueTest, ABlockedFrontWaitsForRetryAndHoldsWhatIsBehindIt) {
+    Recorder released;
+    bool barrier = true;
+    Queue queue(counts_, a, released.release(),
+                [&](const std::string &payload) { return barrier && payload == "commit 1"; });
+    ASSERT_TRUE(hold(queue, 1).held);
+    ASSERT_TRUE(hold(queue, 2).held);
+    settle();
+    EXPECT_TRUE(released.seqs.empty());
+    EXPECT_TRUE(queue.front_blocked());
+    EXPECT_EQ(counts_.held(a), 2u);
+
+    queue.retry();
+    EXPECT_TRUE(released.seqs.empty()) << "retry released a commit still blocked";
+
+    barrier = false;
+    queue.retry();
+    EXPECT_EQ(released.seqs, (std::vector<uint32_t>{1, 2}));
+    EXPECT_FALSE(queue.front_blocked());
+    EXPECT_EQ(counts_.held(a), 0u);
+}
+
+TEST_F(HoldQueueTest, ABlockAndAFenceOnOneCommitCompose) {
+    Recorder released;
+    bool barrier = true;
+    Queue queue(counts_, a, released.release(), [&](const std::string &) { return barrier; });
+    sync::UniqueFd fence = make_eventfd();
+    ASSERT_TRUE(hold(queue, 1, {&fence}).held);
+    EXPECT_FALSE(queue.front_blocked()) << "a commit waiting for a fence is not blocked by the owner yet";
+
+    // Unblocked first: the fence still holds it.
+    barrier = false;
+    queue.retry();
+    settle();
+    EXPECT_TRUE(released.seqs.empty());
+
+    // The fence signals while the owner blocks it again: still held.
+    barrier = true;
+    signal_eventfd(fence);
+    ASSERT_TRUE(dispatch_until([&] { return queue.remaining(1) == 0; }));
+    settle();
+    EXPECT_TRUE(released.seqs.empty());
+    EXPECT_TRUE(queue.front_blocked());
+
+    barrier = false;
+    queue.retry();
+    EXPECT_EQ(released.seqs, std::vector<uint32_t>{1});
+}
+
+TEST_F(HoldQueueTest, AReleaseMayBlockTheNextCommit) {
+    // Applying a commit that sets a fifo barrier blocks the next one in the
+    // same drain.
+    Recorder recorder;
+    bool barrier = false;
+    Queue queue(
+        counts_, a,
+        [&](Queue::Released commit) {
+            recorder.seqs.push_back(commit.seq);
+            barrier = true;
+        },
+        [&](const std::string &) { return barrier; });
+    sync::UniqueFd fence = make_eventfd();
+    ASSERT_TRUE(hold(queue, 1, {&fence}).held);
+    ASSERT_TRUE(hold(queue, 2).held);
+    ASSERT_TRUE(hold(queue, 3).held);
+    signal_eventfd(fence);
+    ASSERT_TRUE(dispatch_until([&] { return !recorder.seqs.empty(); }));
+    settle();
+    EXPECT_EQ(recorder.seqs, std::vector<uint32_t>{1});
+
+    barrier = false;
+    queue.retry();
+    EXPECT_EQ(recorder.seqs, (std::vector<uint32_t>{1, 2}));
+    barrier = false;
+    queue.retry();
+    EXPECT_EQ(recorder.seqs, (std::vector<uint32_t>{1, 2, 3}));
+    EXPECT_TRUE(queue.empty());
+}
+
 TEST_F(HoldQueueTest, ThePayloadMayBeMoveOnly) {
     std::vector<int> got;
     HoldQueue<std::unique_ptr<int>> queue(

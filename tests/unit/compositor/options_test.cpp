@@ -34,6 +34,8 @@ TEST(Options, DefaultsFollowWlroots) {
     EXPECT_TRUE(options.socket.empty());
     EXPECT_EQ(options.ready_fd, -1);
     EXPECT_FALSE(options.allow_input_injection) << "input injection is offered only on request";
+    EXPECT_TRUE(options.own_frame_clock);
+    EXPECT_TRUE(options.frame_pacing);
 }
 
 TEST(Options, InputInjectionOnlyOnRequest) {
@@ -42,6 +44,17 @@ TEST(Options, InputInjectionOnlyOnRequest) {
     EXPECT_FALSE(parse_ok({"--backend", "headless", "--control-socket"}).allow_input_injection)
         << "a control socket alone does not offer it";
     EXPECT_NE(parse_error({"--allow-input-injection=yes"}).find("takes no value"), std::string::npos);
+}
+
+TEST(Options, FrameClockAndPacingTurnOff) {
+    auto options = parse_ok({"--frame-clock", "backend", "--frame-pacing=off"});
+    EXPECT_FALSE(options.own_frame_clock);
+    EXPECT_FALSE(options.frame_pacing);
+    options = parse_ok({"--frame-clock=sluice", "--frame-pacing", "on"});
+    EXPECT_TRUE(options.own_frame_clock);
+    EXPECT_TRUE(options.frame_pacing);
+    EXPECT_NE(parse_error({"--frame-clock", "kms"}).find("sluice or backend"), std::string::npos);
+    EXPECT_NE(parse_error({"--frame-pacing", "yes"}).find("on or off"), std::string::npos);
 }
 
 TEST(Options, EveryOptionLongShortAndInline) {
@@ -94,7 +107,7 @@ TEST(Options, HelpAndVersion) {
     std::string usage = sluice::usage_text();
     for (const char *option :
          {"--backend", "--renderer", "--socket", "--outputs", "--mode", "--startup", "--exit-with-startup",
-          "--xwayland", "--allow-input-injection", "--ready-fd", "--log-level"}) {
+          "--xwayland", "--allow-input-injection", "--ready-fd", "--log-level", "--frame-clock", "--frame-pacing"}) {
         EXPECT_NE(usage.find(option), std::string::npos) << option << " is documented in --help";
     }
 }
