@@ -129,19 +129,38 @@ void attach_with_points(wl_surface *surface, wp_linux_drm_syncobj_surface_v1 *ex
     set_release_point(extension, release, release_point);
 }
 
-std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto) {
+namespace {
+
+// The sequences presented in (after, upto], and the commits discarded
+// among them.
+struct AnimatorTally {
     std::set<uint64_t> seen;
     size_t discarded = 0;
+};
+
+AnimatorTally tally(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto) {
+    AnimatorTally t;
     bool inside = false;
     for (const auto &frame : frames) {
         if (frame.presented) {
             inside = frame.seq > after && frame.seq <= upto;
             if (inside)
-                seen.insert(frame.seq);
+                t.seen.insert(frame.seq);
         } else if (inside) {
-            ++discarded;
+            ++t.discarded;
         }
     }
+    return t;
+}
+
+} // namespace
+
+size_t animator_discarded(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto) {
+    return tally(frames, after, upto).discarded;
+}
+
+std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto) {
+    const auto [seen, discarded] = tally(frames, after, upto);
     std::string missing;
     size_t missing_count = 0;
     for (uint64_t seq = after + 1; seq <= upto; ++seq) {
