@@ -33,8 +33,7 @@ class GpuSession : public GpuSessionTest {};
 
 TEST_F(GpuSession, RendersOnTheGpuWithNativeFences) {
     ASSERT_NO_FATAL_FAILURE(start_on_gpu());
-    std::cout << "[measure] the test's GPU: " << gpu().gl_renderer() << " on " << gpu().render_node().path()
-              << "\n";
+    std::cout << "[measure] the test's GPU: " << gpu().gl_renderer() << " on " << gpu().render_node().path() << "\n";
     // What sluice set up, in its own words: the renderer is the GPU's, its
     // fences are sync_files, and both dma-buf import and timelines are on.
     EXPECT_TRUE(log_has("renderer: gles2 on virgl")) << server().log();
@@ -52,7 +51,8 @@ TEST_F(GpuSession, RendersOnTheGpuWithNativeFences) {
     ASSERT_TRUE(wait_resolved(*client, *feedback)) << client->describe_error();
     EXPECT_EQ(feedback->state(), PresentationFeedback::State::presented) << describe(*feedback);
     const Image shown = capture_output(*client, client->output(0).proxy.get(), session_timeout);
-    EXPECT_TRUE(shown.all(shown.bounds(), opaque_of(kms_green))) << shown.mismatch(shown.bounds(), opaque_of(kms_green));
+    EXPECT_TRUE(shown.all(shown.bounds(), opaque_of(kms_green)))
+        << shown.mismatch(shown.bounds(), opaque_of(kms_green));
 }
 
 // --renderer auto takes the GPU where there is one (and pixman on vkms:
@@ -122,8 +122,7 @@ TEST_P(GpuProducers, NoFrameShowsAHalfDrawnBuffer) {
               << total_ms / frames << " ms from draw to shown on average\n";
 }
 
-INSTANTIATE_TEST_SUITE_P(Gpu, GpuProducers,
-                         ::testing::Values(GpuSync::implicit, GpuSync::sync_file, GpuSync::syncobj),
+INSTANTIATE_TEST_SUITE_P(Gpu, GpuProducers, ::testing::Values(GpuSync::implicit, GpuSync::sync_file, GpuSync::syncobj),
                          [](const ::testing::TestParamInfo<GpuSync> &info) { return to_string(info.param); });
 
 // Real GPU clients from Debian, on sluice on the GPU: each gets its window
@@ -186,8 +185,8 @@ TEST_F(GpuClients, Es2gearsIsOnScreen) {
 
 TEST_F(GpuClients, Glmark2FinishesWithAScore) {
     ASSERT_NO_FATAL_FAILURE(start_on_gpu());
-    auto glmark = launch({"/usr/bin/glmark2-es2-wayland", "-b", "clear:duration=1", "-b", "build:duration=1",
-                          "-s", "320x240"});
+    auto glmark =
+        launch({"/usr/bin/glmark2-es2-wayland", "-b", "clear:duration=1", "-b", "build:duration=1", "-s", "320x240"});
     const auto status = glmark->wait(std::chrono::milliseconds{240000});
     ASSERT_TRUE(status.has_value()) << "glmark2 still runs after 4 minutes\n" << client_log();
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << client_log();

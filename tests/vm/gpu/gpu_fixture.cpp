@@ -8,12 +8,9 @@ namespace sluice::test {
 
 const char *to_string(GpuSync sync) {
     switch (sync) {
-    case GpuSync::implicit:
-        return "implicit";
-    case GpuSync::sync_file:
-        return "sync_file";
-    case GpuSync::syncobj:
-        return "syncobj";
+    case GpuSync::implicit: return "implicit";
+    case GpuSync::sync_file: return "sync_file";
+    case GpuSync::syncobj: return "syncobj";
     }
     return "?";
 }
@@ -49,8 +46,7 @@ GpuWindow::GpuWindow(Client &client, GpuProducer &gpu, GpuSync sync)
     : client_(client), gpu_(gpu), sync_(sync), dmabuf_(std::make_unique<LinuxDmabuf>(client)),
       window_(std::make_unique<FullscreenWindow>(client, *dmabuf_, std::string("gpu ") + to_string(sync))) {
     switch (sync_) {
-    case GpuSync::implicit:
-        break;
+    case GpuSync::implicit: break;
     case GpuSync::sync_file:
         explicit_sync_ = std::make_unique<ExplicitSyncManager>(client);
         synchronization_ = explicit_sync_->get_synchronization(window_->surface());
@@ -75,15 +71,15 @@ GpuWindow::~GpuWindow() {
 
 std::unique_ptr<PresentationFeedback> GpuWindow::draw_and_commit(uint32_t xrgb, int work) {
     Buffer buffer;
-    buffer.gpu = gpu_.allocate(width(), height());
+    // A configure of 0x0 leaves the size to the client: a small window.
+    buffer.gpu = gpu_.allocate(width() > 0 ? width() : 64, height() > 0 ? height() : 64);
     gpu_.draw(*buffer.gpu, xrgb, work);
     buffer.wayland = std::make_unique<DmaBufBuffer>(*dmabuf_, buffer.gpu->export_dmabuf());
     // Every kind asks for the GPU's fence; the implicit one only to learn
     // whether the drawing was still going on at the commit.
     const sync::SyncFile fence = gpu_.fence();
     switch (sync_) {
-    case GpuSync::implicit:
-        break;
+    case GpuSync::implicit: break;
     case GpuSync::sync_file:
         zwp_linux_surface_synchronization_v1_set_acquire_fence(synchronization_.get(), fence.fd().get());
         break;

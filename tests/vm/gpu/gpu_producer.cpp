@@ -32,7 +32,10 @@ bool has_extension(const char *list, std::string_view name) {
     return false;
 }
 
-template <typename Proc> Proc lookup(const char *name) { return reinterpret_cast<Proc>(eglGetProcAddress(name)); }
+template <typename Proc>
+Proc lookup(const char *name) {
+    return reinterpret_cast<Proc>(eglGetProcAddress(name));
+}
 
 EGLDisplay as_display(void *display) { return static_cast<EGLDisplay>(display); }
 
@@ -153,9 +156,8 @@ bool GpuProducer::init(std::string *why) {
     eglBindAPI(EGL_OPENGL_ES_API);
     const EGLint context_attribs[] = {EGL_CONTEXT_CLIENT_VERSION, 2, EGL_NONE};
     context_ = eglCreateContext(as_display(display_), EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, context_attribs);
-    if (context_ == EGL_NO_CONTEXT ||
-        eglMakeCurrent(as_display(display_), EGL_NO_SURFACE, EGL_NO_SURFACE, static_cast<EGLContext>(context_)) !=
-            EGL_TRUE) {
+    if (context_ == EGL_NO_CONTEXT || eglMakeCurrent(as_display(display_), EGL_NO_SURFACE, EGL_NO_SURFACE,
+                                                     static_cast<EGLContext>(context_)) != EGL_TRUE) {
         *why = "cannot make a GLES2 context current on the GPU";
         return false;
     }
@@ -211,8 +213,8 @@ std::unique_ptr<GpuBuffer> GpuProducer::allocate(int32_t width, int32_t height) 
     // Linear, so that linux-dmabuf can describe it as one plane with no
     // modifier the compositor must know; scan-out too, as a client that
     // hopes for a plane asks.
-    buffer->bo_ = gbm_bo_create(gbm_, static_cast<uint32_t>(width), static_cast<uint32_t>(height),
-                                GBM_FORMAT_XRGB8888, GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR | GBM_BO_USE_SCANOUT);
+    buffer->bo_ = gbm_bo_create(gbm_, static_cast<uint32_t>(width), static_cast<uint32_t>(height), GBM_FORMAT_XRGB8888,
+                                GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR | GBM_BO_USE_SCANOUT);
     if (buffer->bo_ == nullptr)
         throw std::runtime_error("gbm_bo_create (linear XRGB8888) failed on " + node_->path());
 
@@ -232,8 +234,7 @@ std::unique_ptr<GpuBuffer> GpuProducer::allocate(int32_t width, int32_t height) 
                                  EGL_DMA_BUF_PLANE0_PITCH_EXT,
                                  static_cast<EGLAttrib>(gbm_bo_get_stride(buffer->bo_)),
                                  EGL_NONE};
-    EGLImage image =
-        eglCreateImage(as_display(display_), EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attribs);
+    EGLImage image = eglCreateImage(as_display(display_), EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attribs);
     if (image == EGL_NO_IMAGE)
         throw std::runtime_error("eglCreateImage of the GBM buffer failed");
     buffer->image_ = image;
