@@ -25,6 +25,10 @@ std::map<int, std::string> open_fds(pid_t pid);
 // that `before` has not (+) and the other way round (-).
 std::string describe_fd_change(const std::map<int, std::string> &before, const std::map<int, std::string> &after);
 
+// VmRSS of `pid` in KiB (from /proc/PID/status). Throws when it cannot be
+// read.
+uint64_t rss_kib(pid_t pid);
+
 // The soft RLIMIT_NOFILE of `pid` (from /proc/PID/limits); 0 if unknown
 // or unlimited.
 uint64_t soft_fd_limit(pid_t pid);
