@@ -1,0 +1,131 @@
+// A client that floods sluice with 10^5 requests and never reads a reply.
+// Requests that are answered fill the socket the client does not read, and
+// libwayland-server 1.21 then throws the client out (it cannot queue the
+// next event: wl_closure_send fails, the client is marked and destroyed,
+// with no protocol error and no log line of its own; sluice logs the
+// departure). Requests that are not answered are simply handled. Either
+// way the bystander is served meanwhile: libwayland reads each client 4 KiB
+// at a time, so the loop goes round between the offender's chunks.
+#include <cerrno>
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <string_view>
+
+#include <poll.h>
+
+#include "hostile_fixture.hpp"
+
+namespace sluice::test {
+namespace {
+
+constexpr int flood_requests = 100000;
+// What libwayland-server 1.21 says (through wlroots' log, which sluice
+// prints) when it cannot queue an event for a client and drops it.
+constexpr std::string_view dropped_line = "error in client communication";
+
+// What became of a flood: how many requests left, and whether the
+// connection broke under it.
+struct FloodResult {
+    int sent = 0;
+    int error = 0; // errno of the broken connection, 0 if it held
+    std::chrono::milliseconds took{};
+};
+
+// Sends `count` requests made by `request`, flushing often enough that the
+// client's own 4 KiB buffer never overflows (libwayland-client would fail
+// the display with EAGAIN), waiting for the socket when sluice has not read
+// it yet, and never reading an event.
+FloodResult flood(Client &c, int count, const std::function<void()> &request) {
+    const auto start = std::chrono::steady_clock::now();
+    FloodResult result;
+    wl_display *display = c.display();
+    for (; result.sent < count; ++result.sent) {
+        request();
+        if (result.sent % 128 != 127)
+            continue;
+        while (wl_display_flush(display) < 0) {
+            if (errno != EAGAIN) {
+                result.error = errno;
+                break;
+            }
+            pollfd out{wl_display_get_fd(display), POLLOUT, 0};
+            if (::poll(&out, 1, static_cast<int>(default_timeout.count())) <= 0) {
+                result.error = ETIMEDOUT;
+                break;
+            }
+        }
+        if (result.error != 0)
+            break;
+    }
+    if (result.error == 0 && wl_display_flush(display) < 0 && errno != EAGAIN)
+        result.error = errno;
+    result.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    return result;
+}
+
+class Flood : public HostileClientTest {
+protected:
+    void sync_flood() {
+        const size_t departures = departures_logged();
+        const size_t dropped = count_in_log(dropped_line);
+        auto bad = connect();
+        wl_display *display = bad->display();
+        // Each sync is answered by wl_callback.done and
+        // wl_display.delete_id, 24 bytes: 2.4 MB for the flood, far beyond
+        // what a socket buffers. The proxy goes at once, locally; the
+        // replies still come.
+        const auto result = flood(*bad, flood_requests, [&] { wl_callback_destroy(wl_display_sync(display)); });
+        std::cout << "[ measured ] " << result.sent << " syncs sent in " << result.took.count()
+                  << " ms before the connection " << (result.error ? "broke" : "held") << "\n";
+        // Reading now finds what sluice had queued, then the end of the
+        // stream.
+        ASSERT_TRUE(bad->wait_for_error()) << "sluice kept a client that reads none of its events";
+        EXPECT_NE(bad->error(), EPROTO) << "a disconnect, not a protocol error: " << bad->describe_error();
+        EXPECT_LT(result.sent, flood_requests) << "sluice read every request of a client it should have dropped";
+        EXPECT_TRUE(wait_for_departures(departures + 1)) << "sluice logs the offender's departure";
+        EXPECT_EQ(count_in_log(dropped_line), dropped + 1) << "libwayland's reason, through sluice's log";
+    }
+
+    void damage_flood(Client &bad, Toplevel &window) {
+        // Damage asks for no reply. Rectangles that never touch one
+        // another are the worst case for the pixman region they are
+        // gathered in.
+        int i = 0;
+        const auto result = flood(bad, flood_requests, [&] {
+            wl_surface_damage(window.surface(), (i % 300) * 2, (i / 300) * 2, 1, 1);
+            ++i;
+        });
+        ASSERT_EQ(result.error, 0) << "a flood of damage broke the connection";
+        EXPECT_EQ(result.sent, flood_requests);
+        // While sluice works through the flood, the bystander keeps its
+        // frames (the offender's window covers part of it).
+        expect_bystander_unharmed(false);
+        const auto start = std::chrono::steady_clock::now();
+        wl_surface_commit(window.surface());
+        ASSERT_TRUE(bad.roundtrip(std::chrono::seconds{120})) << bad.describe_error();
+        const auto handled = std::chrono::steady_clock::now() - start;
+        std::cout << "[ measured ] " << flood_requests << " damage requests sent in " << result.took.count()
+                  << " ms; the commit after them was handled "
+                  << std::chrono::duration_cast<std::chrono::milliseconds>(handled).count() << " ms later\n";
+    }
+};
+
+TEST_F(Flood, SyncsNeverReadGetTheClientDisconnected) {
+    expect_nothing_kept([&] { ASSERT_NO_FATAL_FAILURE(sync_flood()); });
+}
+
+TEST_F(Flood, DamageIsHandledWhileTheBystanderKeepsItsFrames) {
+    expect_nothing_kept(
+        [&] {
+            auto bad = connect();
+            ShmBuffer buffer(bad->shm(), 64, 64);
+            buffer.fill(offender_color);
+            Toplevel window(*bad);
+            ASSERT_TRUE(window.map(buffer)) << bad->describe_error();
+            ASSERT_NO_FATAL_FAILURE(damage_flood(*bad, window));
+        });
+}
+
+} // namespace
+} // namespace sluice::test
