@@ -1,13 +1,44 @@
 #include "hostile_fixture.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <iostream>
 #include <string>
 #include <thread>
 
+#include <poll.h>
+
 #include "process_probe.hpp"
 
 namespace sluice::test {
+
+FloodResult flood(Client &c, int count, const std::function<void()> &request, int flush_every) {
+    const auto start = std::chrono::steady_clock::now();
+    FloodResult result;
+    wl_display *display = c.display();
+    for (; result.sent < count; ++result.sent) {
+        request();
+        if (result.sent % flush_every != flush_every - 1)
+            continue;
+        while (wl_display_flush(display) < 0) {
+            if (errno != EAGAIN) {
+                result.error = errno;
+                break;
+            }
+            pollfd out{wl_display_get_fd(display), POLLOUT, 0};
+            if (::poll(&out, 1, static_cast<int>(default_timeout.count())) <= 0) {
+                result.error = ETIMEDOUT;
+                break;
+            }
+        }
+        if (result.error != 0)
+            break;
+    }
+    if (result.error == 0 && wl_display_flush(display) < 0 && errno != EAGAIN)
+        result.error = errno;
+    result.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    return result;
+}
 
 ServerOptions HostileClientTest::server_options() const {
     ServerOptions options;

@@ -3,6 +3,7 @@
 // before an offender comes and after it has gone.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,20 @@ inline constexpr uint32_t offender_color = 0xffd04010;
 // differently. What a leak of an offence would show is far more: 10^4
 // surfaces or callbacks of ~100 bytes each are a MiB.
 inline constexpr uint64_t rss_slack_kib = 128;
+
+// What became of a flood: how many requests left, and whether the
+// connection broke under it.
+struct FloodResult {
+    int sent = 0;
+    int error = 0; // errno of the broken connection, 0 if it held
+    std::chrono::milliseconds took{};
+};
+
+// Sends `count` rounds of `request`, never reading an event: flushes every
+// `flush_every` rounds, often enough that the client's own 4 KiB buffer
+// never overflows (libwayland-client would fail the display with EAGAIN),
+// and waits for the socket while sluice has not drained it.
+FloodResult flood(Client &c, int count, const std::function<void()> &request, int flush_every = 128);
 
 class HostileClientTest : public BystanderTest {
 protected:
