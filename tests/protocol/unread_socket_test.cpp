@@ -35,7 +35,8 @@ protected:
                 wl_callback_destroy(wl_surface_frame(window.surface()));
                 wl_surface_damage(window.surface(), 0, 0, 64, 64);
                 wl_surface_commit(window.surface());
-                zwlr_screencopy_frame_v1_destroy(zwlr_screencopy_manager_v1_capture_output(bad->screencopy(), 0, output));
+                zwlr_screencopy_frame_v1_destroy(
+                    zwlr_screencopy_manager_v1_capture_output(bad->screencopy(), 0, output));
             },
             32);
         std::cout << "[ measured ] " << result.sent << " rounds sent in " << result.took.count()
