@@ -30,7 +30,7 @@ class Control;
 } // namespace control
 
 class Clients;
-class DamageBound;
+class RegionBound;
 class CommitGate;
 class Desktop;
 class DmabufFeedback;
@@ -123,7 +123,7 @@ private:
     std::unique_ptr<protocols::LinuxExplicitSyncV1> explicit_sync_v1_;
     std::unique_ptr<protocols::LinuxDrmSyncobjManager> syncobj_manager_;
     std::unique_ptr<Clients> clients_;
-    std::unique_ptr<DamageBound> damage_bound_;
+    std::unique_ptr<RegionBound> region_bound_;
     std::unique_ptr<Startup> startup_;
     // sluicectl's control socket, virtual input, --exit-when-empty.
     std::unique_ptr<control::Control> control_;

@@ -83,5 +83,22 @@ TEST_F(Flood, DamageIsHandledWhileTheBystanderKeepsItsFrames) {
     });
 }
 
+TEST_F(Flood, RegionIsHandledWhileTheBystanderKeepsItsFrames) {
+    expect_nothing_kept([&] {
+        // The same disjoint rectangles as the damage, into one wl_region.
+        auto bad = connect();
+        Proxy<wl_region> region(wl_compositor_create_region(bad->compositor()));
+        int i = 0;
+        const auto result = flood(*bad, flood_requests, [&] {
+            wl_region_add(region.get(), (i % 300) * 2, (i / 300) * 2, 1, 1);
+            ++i;
+        });
+        ASSERT_EQ(result.error, 0) << "a flood of wl_region.add broke the connection";
+        expect_bystander_unharmed(true);
+        ASSERT_TRUE(bad->roundtrip(std::chrono::seconds{120})) << bad->describe_error();
+        std::cout << "[ measured ] " << flood_requests << " wl_region.add sent in " << result.took.count() << " ms\n";
+    });
+}
+
 } // namespace
 } // namespace sluice::test
