@@ -85,6 +85,15 @@ void HostileClientTest::expect_nothing_kept(const std::function<void()> &offence
     expect_all_freed(slack_kib);
 }
 
+void HostileClientTest::expect_dropped(Client &bad, size_t drops_before) {
+    // Reading now finds what sluice had queued, then the end of the
+    // stream.
+    ASSERT_TRUE(bad.wait_for_error()) << "sluice kept a client that reads none of its events";
+    EXPECT_NE(bad.error(), EPROTO) << "a disconnect, not a protocol error: " << bad.describe_error();
+    EXPECT_TRUE(bystander().dispatch_until([&] { return drops_logged() > drops_before; }))
+        << "sluice's log says the client was dropped";
+}
+
 size_t HostileClientTest::count_in_log(std::string_view text) {
     const std::string log = server().log();
     size_t count = 0;

@@ -65,6 +65,12 @@ protected:
     // for that count to reach `count`.
     [[nodiscard]] size_t departures_logged() { return count_in_log("left: "); }
     [[nodiscard]] size_t count_in_log(std::string_view text);
+    // How many clients libwayland-server has dropped for an event it could
+    // not queue (its wl_log line, which sluice prints through wlroots').
+    [[nodiscard]] size_t drops_logged() { return count_in_log("error in client communication"); }
+    // `bad` was dropped, not given a protocol error, and sluice's log says
+    // so: one drop more than `drops_before`.
+    void expect_dropped(Client &bad, size_t drops_before);
     bool wait_for_departures(size_t count);
 
     [[nodiscard]] const ResourceSnapshot &baseline() const { return baseline_; }

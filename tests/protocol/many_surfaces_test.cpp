@@ -14,10 +14,10 @@ namespace {
 constexpr int surface_count = 10000;
 constexpr int32_t side = 4;
 // The second round ends a few hundred KiB above the first (measured: +136
-// and +224 KiB, of 24 MiB), the heap of 10^4 surfaces settling a little differently each
-// time. A leak would be far more: each surface holds a wlr_surface, its
-// resources, a client buffer and a texture, over 1 KiB together, so one
-// surface's worth lost per surface is over 10 MiB.
+// and +224 KiB, of 24 MiB), the heap of 10^4 surfaces settling a little
+// differently each time. A leak would be far more: each surface holds a
+// wlr_surface, its resources, a client buffer and a texture, over 1 KiB
+// together, so one surface's worth lost per surface is over 10 MiB.
 constexpr uint64_t surfaces_rss_slack_kib = 1024;
 
 class ManySurfaces : public HostileClientTest {
