@@ -14,6 +14,9 @@
 //   invalid_fd, both on wl_shm.
 // Each time the bystander is unharmed and sluice keeps neither an fd nor
 // memory of the offender's.
+#include <stdexcept>
+#include <string>
+
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -29,18 +32,25 @@ constexpr int32_t stride = side * 4;
 constexpr int32_t buffer_size = stride * side;
 
 // A memfd of `size` bytes, filled with the offender's colour; no seals, as
-// a hostile client would not set them.
+// a hostile client would not set them. Throws when it cannot be made.
 UniqueFd memfd_of(size_t size) {
     UniqueFd fd(memfd_create("sluice-hostile-shm", MFD_CLOEXEC));
-    if (!fd || ftruncate(fd.get(), static_cast<off_t>(size)) != 0)
-        return {};
-    void *data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+    void *data = MAP_FAILED;
+    if (fd && ftruncate(fd.get(), static_cast<off_t>(size)) == 0)
+        data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (data == MAP_FAILED)
-        return {};
+        throw std::runtime_error("cannot make a memfd of " + std::to_string(size) + " bytes");
     for (size_t i = 0; i < size / 4; ++i)
         static_cast<uint32_t *>(data)[i] = offender_color;
     munmap(data, size);
     return fd;
+}
+
+// A pool claiming `pool_size` bytes of a memfd of `file_size` (libwayland
+// sends a duplicate of the fd, so ours may go at once).
+Proxy<wl_shm_pool> pool_over(Client &c, size_t file_size, int32_t pool_size) {
+    UniqueFd fd = memfd_of(file_size);
+    return Proxy<wl_shm_pool>(wl_shm_create_pool(c.shm(), fd.get(), pool_size));
 }
 
 class ShmPools : public HostileClientTest {
@@ -63,9 +73,7 @@ TEST_F(ShmPools, BufferPastTheEndOfTheFileIsInvalidFdOnTheBuffer) {
         auto bad = connect();
         // The file holds one buffer; the pool claims two, and the buffer
         // is the second.
-        UniqueFd fd = memfd_of(buffer_size);
-        ASSERT_TRUE(fd);
-        Proxy<wl_shm_pool> pool(wl_shm_create_pool(bad->shm(), fd.get(), 2 * buffer_size));
+        Proxy<wl_shm_pool> pool = pool_over(*bad, buffer_size, 2 * buffer_size);
         Proxy<wl_buffer> buffer(
             wl_shm_pool_create_buffer(pool.get(), buffer_size, side, side, stride, WL_SHM_FORMAT_ARGB8888));
         Toplevel window(*bad);
@@ -78,9 +86,7 @@ TEST_F(ShmPools, BufferPastTheEndOfTheFileIsInvalidFdOnTheBuffer) {
 TEST_F(ShmPools, PoolGrownPastTheEndOfTheFileIsInvalidFdOnTheBuffer) {
     expect_nothing_kept([&] {
         auto bad = connect();
-        UniqueFd fd = memfd_of(buffer_size);
-        ASSERT_TRUE(fd);
-        Proxy<wl_shm_pool> pool(wl_shm_create_pool(bad->shm(), fd.get(), buffer_size));
+        Proxy<wl_shm_pool> pool = pool_over(*bad, buffer_size, buffer_size);
         // Growing is allowed; the file stays as it was.
         wl_shm_pool_resize(pool.get(), 4 * buffer_size);
         Proxy<wl_buffer> buffer(
@@ -95,9 +101,7 @@ TEST_F(ShmPools, PoolGrownPastTheEndOfTheFileIsInvalidFdOnTheBuffer) {
 TEST_F(ShmPools, BufferPastTheEndOfThePoolIsInvalidStride) {
     expect_nothing_kept([&] {
         auto bad = connect();
-        UniqueFd fd = memfd_of(buffer_size);
-        ASSERT_TRUE(fd);
-        Proxy<wl_shm_pool> pool(wl_shm_create_pool(bad->shm(), fd.get(), buffer_size));
+        Proxy<wl_shm_pool> pool = pool_over(*bad, buffer_size, buffer_size);
         Proxy<wl_buffer> buffer(
             wl_shm_pool_create_buffer(pool.get(), stride, side, side, stride, WL_SHM_FORMAT_ARGB8888));
         bad->flush();
@@ -108,9 +112,7 @@ TEST_F(ShmPools, BufferPastTheEndOfThePoolIsInvalidStride) {
 TEST_F(ShmPools, ShrinkingAPoolIsInvalidFd) {
     expect_nothing_kept([&] {
         auto bad = connect();
-        UniqueFd fd = memfd_of(buffer_size);
-        ASSERT_TRUE(fd);
-        Proxy<wl_shm_pool> pool(wl_shm_create_pool(bad->shm(), fd.get(), buffer_size));
+        Proxy<wl_shm_pool> pool = pool_over(*bad, buffer_size, buffer_size);
         wl_shm_pool_resize(pool.get(), buffer_size / 2);
         bad->flush();
         expect_error_alone(*bad, ProtocolError{"wl_shm_pool", id_of(pool.get()), WL_SHM_ERROR_INVALID_FD});
@@ -120,9 +122,7 @@ TEST_F(ShmPools, ShrinkingAPoolIsInvalidFd) {
 TEST_F(ShmPools, PoolOfSizeZeroIsInvalidStride) {
     expect_nothing_kept([&] {
         auto bad = connect();
-        UniqueFd fd = memfd_of(buffer_size);
-        ASSERT_TRUE(fd);
-        Proxy<wl_shm_pool> pool(wl_shm_create_pool(bad->shm(), fd.get(), 0));
+        Proxy<wl_shm_pool> pool = pool_over(*bad, buffer_size, 0);
         bad->flush();
         expect_error_alone(*bad, ProtocolError{"wl_shm", id_of(bad->shm()), WL_SHM_ERROR_INVALID_STRIDE});
     });
