@@ -7,6 +7,7 @@
 
 #include "compositor/core/backend.hpp"
 #include "compositor/core/clients.hpp"
+#include "compositor/core/region_bound.hpp"
 #include "compositor/core/renderer.hpp"
 #include "compositor/gate/commit_gate.hpp"
 #include "compositor/output/dmabuf_feedback.hpp"
@@ -126,6 +127,7 @@ void Server::create_globals() {
     desktop_->attach_seat(seat_.get());
     create_privileged_globals();
     clients_ = std::make_unique<Clients>(display_);
+    region_bound_ = std::make_unique<RegionBound>(display_);
     create_sync_globals();
 
     if (options_.xwayland) {
@@ -184,6 +186,7 @@ Server::~Server() {
     tearing_control_.reset();
     syncobj_manager_.reset();
     explicit_sync_v1_.reset();
+    region_bound_.reset();
     clients_.reset();
     // After everything that waits on it: outputs, the gate, the protocols.
     sync_.reset();

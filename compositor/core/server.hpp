@@ -33,6 +33,7 @@ class Control;
 } // namespace control
 
 class Clients;
+class RegionBound;
 class CommitGate;
 class Desktop;
 class DmabufFeedback;
@@ -130,6 +131,7 @@ private:
     std::unique_ptr<protocols::CommitTimingManagerV1> commit_timing_manager_;
     std::unique_ptr<protocols::TearingControlManagerV1> tearing_control_;
     std::unique_ptr<Clients> clients_;
+    std::unique_ptr<RegionBound> region_bound_;
     std::unique_ptr<Startup> startup_;
     // sluicectl's control socket, virtual input, --exit-when-empty.
     std::unique_ptr<control::Control> control_;

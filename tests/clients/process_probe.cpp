@@ -47,6 +47,28 @@ std::map<int, std::string> open_fds(pid_t pid) {
     return fds;
 }
 
+uint64_t rss_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        // "VmRSS:	   14920 kB"
+        if (line.starts_with("VmRSS:"))
+            return std::stoull(line.substr(std::string_view("VmRSS:").size()));
+    }
+    throw std::runtime_error("no VmRSS in /proc/" + std::to_string(pid) + "/status");
+}
+
+size_t count_mappings(pid_t pid, std::string_view path_part) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+    std::string line;
+    size_t count = 0;
+    while (std::getline(in, line)) {
+        if (line.find(path_part) != std::string::npos)
+            ++count;
+    }
+    return count;
+}
+
 uint64_t soft_fd_limit(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
     std::string line;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include <sys/types.h>
 
@@ -24,6 +25,14 @@ std::map<int, std::string> open_fds(pid_t pid);
 // "+12 -> anon_inode:sync_file, -7 -> /dev/dri/renderD128": what `after` has
 // that `before` has not (+) and the other way round (-).
 std::string describe_fd_change(const std::map<int, std::string> &before, const std::map<int, std::string> &after);
+
+// VmRSS of `pid` in KiB (from /proc/PID/status). Throws when it cannot be
+// read.
+uint64_t rss_kib(pid_t pid);
+
+// How many of `pid`'s mappings (/proc/PID/maps) name `path_part`, e.g.
+// "memfd:sluice-pool" for the pools a client made from such memfds.
+size_t count_mappings(pid_t pid, std::string_view path_part);
 
 // The soft RLIMIT_NOFILE of `pid` (from /proc/PID/limits); 0 if unknown
 // or unlimited.

@@ -11,11 +11,9 @@
 // an acquire fence only, and an fd that is no fence is invalid_fence long
 // before the commit) and no_buffer for a fence. tests/vm/gate/errors_test.cpp
 // covers those against a real kernel.
-#include <chrono>
-#include <map>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -25,6 +23,7 @@
 
 #include "bystander.hpp"
 #include "process_probe.hpp"
+#include "sluice_resources.hpp"
 #include "sync_protocols.hpp"
 
 namespace sluice::test {
@@ -87,16 +86,17 @@ protected:
             return;
         ASSERT_TRUE(ExplicitSyncManager::offered(bystander()))
             << "sluice offers no zwp_linux_explicit_synchronization_v1";
-        baseline_ = stable_fds();
+        resources_.emplace(server().pid(), bystander());
+        baseline_ = resources_->stable();
     }
 
     void TearDown() override {
         // The offender lived in the test body and is gone: so must be every
         // fd it made sluice take.
-        if (has_bystander() && !baseline_.empty()) {
-            const auto after = fds_back_to_baseline();
-            EXPECT_FALSE(has_extra(after))
-                << "sluice kept fds after the offending client left: " << describe_fd_change(baseline_, after);
+        if (has_bystander() && resources_) {
+            const auto after = resources_->back_to(baseline_);
+            EXPECT_FALSE(SluiceResources::has_extra(baseline_, after))
+                << "sluice kept fds after the offending client left: " << describe_fd_change(baseline_.fds, after.fds);
         }
         BystanderTest::TearDown();
     }
@@ -134,45 +134,8 @@ protected:
         return window;
     }
 
-    [[nodiscard]] std::map<int, std::string> sluice_fds() { return open_fds(server().pid()); }
-
-    [[nodiscard]] bool has_extra(const std::map<int, std::string> &now) const {
-        for (const auto &[fd, target] : now) {
-            auto it = baseline_.find(fd);
-            if (it == baseline_.end() || it->second != target)
-                return true;
-        }
-        return false;
-    }
-
-    // sluice's fds once they stop changing (it may open some lazily).
-    std::map<int, std::string> stable_fds() {
-        EXPECT_TRUE(bystander().roundtrip()) << bystander().describe_error();
-        auto last = sluice_fds();
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
-        for (;;) {
-            std::this_thread::sleep_for(std::chrono::milliseconds{100});
-            EXPECT_TRUE(bystander().roundtrip()) << bystander().describe_error();
-            auto now = sluice_fds();
-            if (now == last || std::chrono::steady_clock::now() > deadline)
-                return now;
-            last = std::move(now);
-        }
-    }
-
-    // A disconnected client's fds close as sluice gets round to it.
-    std::map<int, std::string> fds_back_to_baseline() {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
-        for (;;) {
-            EXPECT_TRUE(bystander().roundtrip()) << bystander().describe_error();
-            auto now = sluice_fds();
-            if (!has_extra(now) || std::chrono::steady_clock::now() > deadline)
-                return now;
-            std::this_thread::sleep_for(std::chrono::milliseconds{50});
-        }
-    }
-
-    std::map<int, std::string> baseline_;
+    std::optional<SluiceResources> resources_;
+    ResourceSnapshot baseline_;
 };
 
 // --- zwp_linux_explicit_synchronization_v1 -----------------------------------
