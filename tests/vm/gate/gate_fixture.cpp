@@ -159,6 +159,10 @@ size_t animator_discarded(const std::vector<AnimatorFrame> &frames, uint64_t aft
     return tally(frames, after, upto).discarded;
 }
 
+size_t animator_frames_between(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t before) {
+    return before > after + 1 ? tally(frames, after, before - 1).seen.size() : 0;
+}
+
 std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto) {
     const auto [seen, discarded] = tally(frames, after, upto);
     std::string missing;

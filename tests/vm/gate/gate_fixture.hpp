@@ -103,6 +103,12 @@ std::string animator_gaps(const std::vector<AnimatorFrame> &frames, uint64_t aft
 // frame it drew that no output frame showed, which a held commit of
 // another client must never cause.
 size_t animator_discarded(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t upto);
+// Output frames that happened strictly between the sequences `after` and
+// `before`, as the animator (which commits for every frame) saw them
+// presented. A held commit signaled at `after` and shown at `before` waited
+// this many frames that sluice did draw; vblanks sluice missed in between
+// do not count.
+size_t animator_frames_between(const std::vector<AnimatorFrame> &frames, uint64_t after, uint64_t before);
 
 // One way of synchronizing, with buffers from one source.
 struct GateCase {
