@@ -1,5 +1,6 @@
 #include "compositor/core/renderer.hpp"
 
+#include <optional>
 #include <string>
 
 #include "common/log.hpp"
@@ -19,7 +20,8 @@ namespace {
 // wlroots accepts under WLR_RENDERER_ALLOW_SOFTWARE), sluice's pixman takes
 // its place: it draws on the CPU as well, and also imports dma-bufs from
 // other devices, which kms_swrast cannot.
-wlr_renderer *create_automatic(wlr_backend *backend) {
+// *gles2 gets what the kept gles2 renderer draws with, so that it is asked once.
+wlr_renderer *create_automatic(wlr_backend *backend, std::optional<render::Gles2Device> *gles2) {
     wlr_renderer *renderer = wlr_renderer_autocreate(backend);
     if (renderer == nullptr) {
         return nullptr;
@@ -28,6 +30,7 @@ wlr_renderer *create_automatic(wlr_backend *backend) {
         const render::Gles2Device device = render::describe_gles2_device(renderer);
         if (!device.software) {
             LOG_INFO(render, "renderer auto: gles2, the GPU is %s", device.gl_renderer.c_str());
+            *gles2 = device;
             return renderer;
         }
         LOG_INFO(render,
@@ -45,6 +48,7 @@ wlr_renderer *create_automatic(wlr_backend *backend) {
 
 std::unique_ptr<Renderer> Renderer::create(wlr_backend *backend, RendererChoice choice) {
     std::unique_ptr<Renderer> self(new Renderer());
+    std::optional<render::Gles2Device> gles2;
     switch (choice) {
     case RendererChoice::pixman:
         // pixman plus dma-buf import from a CPU mapping: without it wlroots
@@ -61,14 +65,17 @@ std::unique_ptr<Renderer> Renderer::create(wlr_backend *backend, RendererChoice 
         self->renderer_ = wlr_gles2_renderer_create_with_drm_fd(drm_fd);
         break;
     }
-    case RendererChoice::automatic: self->renderer_ = create_automatic(backend); break;
+    case RendererChoice::automatic: self->renderer_ = create_automatic(backend, &gles2); break;
     }
     if (self->renderer_ == nullptr) {
         LOG_ERROR(render, "cannot create the %s renderer", to_string(choice));
         return nullptr;
     }
     if (wlr_renderer_is_gles2(self->renderer_)) {
-        const render::Gles2Device device = render::describe_gles2_device(self->renderer_);
+        if (!gles2) {
+            gles2 = render::describe_gles2_device(self->renderer_);
+        }
+        const render::Gles2Device &device = *gles2;
         LOG_INFO(render, "renderer: gles2 on %s (DRM driver %s)", device.gl_renderer.c_str(),
                  device.drm_driver.empty() ? "unknown" : device.drm_driver.c_str());
     } else {

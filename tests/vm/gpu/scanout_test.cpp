@@ -37,8 +37,7 @@ protected:
             if (primary != nullptr && primary->on()) {
                 try {
                     same = kms_->framebuffer(primary->fb_id).same_dmabuf(dmabuf.fd());
-                } catch (const std::exception &) {
-                }
+                } catch (const std::exception &) {}
             }
             *state = snapshot.describe();
             if (same == shows)
